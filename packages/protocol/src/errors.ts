@@ -1,0 +1,99 @@
+/**
+ * The error table: every error the API returns has a stable code, one HTTP status and a
+ * meaning. Codes are for programs, messages are for people. A test keeps this table, the
+ * OpenAPI document, docs/errors.md and the codes the server throws in sync.
+ */
+export const ERROR_TABLE = {
+  invalid_request: {
+    status: 400,
+    meaning:
+      'The request is malformed: bad JSON, a missing, extra or mistyped field. `details.path` names it.',
+  },
+  pin_too_weak: {
+    status: 400,
+    meaning: 'The payment PIN is too easy to guess (all one digit, or a straight run such as 123456).',
+  },
+  invalid_credentials: {
+    status: 401,
+    meaning: 'The login or the password is wrong. The same answer for an unknown account, by design.',
+  },
+  unauthenticated: {
+    status: 401,
+    meaning: 'No session token, or the session is unknown, expired or revoked. Log in again.',
+  },
+  password_incorrect: {
+    status: 401,
+    meaning: 'The current password given to confirm a sensitive change is wrong.',
+  },
+  pin_incorrect: {
+    status: 401,
+    meaning: 'The payment PIN is wrong. `details.attemptsLeft` tells how many tries remain before a lockout.',
+  },
+  forbidden: {
+    status: 403,
+    meaning: 'The session is valid but the account may not do this (for example, an admin-only action).',
+  },
+  not_found: {
+    status: 404,
+    meaning: 'No such resource, or one that this account may not see: the two are indistinguishable.',
+  },
+  username_taken: {
+    status: 409,
+    meaning: 'Another account already uses this username (usernames are case-insensitive).',
+  },
+  phone_taken: {
+    status: 409,
+    meaning: 'Another account already uses this phone number.',
+  },
+  pin_not_set: {
+    status: 409,
+    meaning: 'The account has no payment PIN yet: set one first.',
+  },
+  payload_too_large: {
+    status: 413,
+    meaning: 'The request body is larger than the limit for this route.',
+  },
+  unsupported_media_type: {
+    status: 415,
+    meaning:
+      'The request body has a content type this route does not accept (JSON routes take application/json).',
+  },
+  pin_locked: {
+    status: 423,
+    meaning: 'Too many wrong PINs: payments are locked until `details.unlockAt`.',
+  },
+  rate_limited: {
+    status: 429,
+    meaning: 'Too many requests: wait `details.retryAfterSeconds` (also in the Retry-After header).',
+  },
+  internal_error: {
+    status: 500,
+    meaning: 'Something failed on the server. Nothing was half-written; the request id helps the operator.',
+  },
+  service_unavailable: {
+    status: 503,
+    meaning: 'A dependency (the database) is not answering. Try again shortly.',
+  },
+} as const satisfies Record<string, { status: number; meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+export const ERROR_CODES = Object.keys(ERROR_TABLE) as ErrorCode[];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_TABLE, value);
+}
+
+export function statusOf(code: ErrorCode): number {
+  return ERROR_TABLE[code].status;
+}
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    requestId?: string;
+    details?: Record<string, unknown>;
+  };
+}
