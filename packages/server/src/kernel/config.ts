@@ -1,0 +1,194 @@
+import { isAbsolute, resolve } from 'node:path';
+import { dbPoolMaxDefault } from './limits.js';
+
+/**
+ * Configuration comes from the environment and is validated once at start. A bad value
+ * stops the process with a message that names the variable; nothing starts half-configured.
+ * docs/operator.md lists every variable (a test keeps the two in sync).
+ */
+export interface Config {
+  host: string;
+  port: number;
+  /** Postgres connection string; absent → embedded PGlite under dataDir. */
+  databaseUrl: string | undefined;
+  dbPoolMax: number;
+  /** Redis connection string; absent → in-process rate limits and bus. */
+  redisUrl: string | undefined;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  currency: 'CNY' | 'USD' | 'EUR' | 'JPY' | 'HKD';
+  sessionTtlDays: number;
+  trustProxy: boolean;
+  webDistDir: string | undefined;
+  argon2MemoryKib: number;
+  argon2TimeCost: number;
+  rateLimits: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+interface VarSpec<T> {
+  name: string;
+  description: string;
+  default: string | undefined;
+  parse: (raw: string, name: string) => T;
+}
+
+function integer(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    if (!/^\d+$/.test(raw))
+      throw new ConfigError(name, `expected a whole number, got ${JSON.stringify(raw)}`);
+    const n = Number(raw);
+    if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (raw: string, name: string): T => {
+    if (!(values as readonly string[]).includes(raw)) {
+      throw new ConfigError(name, `must be one of ${values.join(', ')}, got ${JSON.stringify(raw)}`);
+    }
+    return raw as T;
+  };
+}
+
+function boolean(raw: string, name: string): boolean {
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(name, `expected true or false, got ${JSON.stringify(raw)}`);
+}
+
+function url(protocols: readonly string[]) {
+  return (raw: string, name: string): string => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(name, 'is not a valid URL');
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new ConfigError(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    }
+    return raw;
+  };
+}
+
+function text(raw: string, name: string): string {
+  if (raw.trim() === '') throw new ConfigError(name, 'must not be empty');
+  return raw;
+}
+
+function directory(raw: string, name: string): string {
+  const value = text(raw, name);
+  return isAbsolute(value) ? value : resolve(process.cwd(), value);
+}
+
+/** The table behind docs/operator.md. */
+export const CONFIG_VARS = {
+  host: {
+    name: 'HOST',
+    description: 'Interface to listen on (`0.0.0.0` in containers).',
+    default: 'localhost',
+    parse: text,
+  },
+  port: {
+    name: 'PORT',
+    description: 'HTTP port for the API, WebSocket and web app.',
+    default: '8080',
+    parse: integer(0, 65535),
+  },
+  databaseUrl: {
+    name: 'DATABASE_URL',
+    description: 'Postgres 15+ connection string. Unset: embedded PGlite in `DATA_DIR/pglite`.',
+    default: undefined,
+    parse: url(['postgres:', 'postgresql:']),
+  },
+  dbPoolMax: {
+    name: 'DB_POOL_MAX',
+    description: 'Maximum Postgres connections per node.',
+    default: String(dbPoolMaxDefault),
+    parse: integer(1, 500),
+  },
+  redisUrl: {
+    name: 'REDIS_URL',
+    description: 'Redis connection string for shared rate limits and the event bus across nodes.',
+    default: undefined,
+    parse: url(['redis:', 'rediss:']),
+  },
+  dataDir: {
+    name: 'DATA_DIR',
+    description: 'Where the embedded database and local files live.',
+    default: './data',
+    parse: directory,
+  },
+  logLevel: {
+    name: 'LOG_LEVEL',
+    description: 'fatal, error, warn, info, debug, trace or silent.',
+    default: 'info',
+    parse: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
+  },
+  currency: {
+    name: 'CURRENCY',
+    description: 'The wallet currency (ISO 4217): CNY, USD, EUR, JPY or HKD.',
+    default: 'CNY',
+    parse: oneOf(['CNY', 'USD', 'EUR', 'JPY', 'HKD'] as const),
+  },
+  sessionTtlDays: {
+    name: 'SESSION_TTL_DAYS',
+    description: 'A session expires after this many days without use.',
+    default: '30',
+    parse: integer(1, 365),
+  },
+  trustProxy: {
+    name: 'TRUST_PROXY',
+    description: 'Trust X-Forwarded-For from a load balancer (true behind one, false when exposed directly).',
+    default: 'false',
+    parse: boolean,
+  },
+  webDistDir: {
+    name: 'WEB_DIST_DIR',
+    description: 'Built web client to serve at `/`. Default: packages/web/dist of this checkout.',
+    default: undefined,
+    parse: directory,
+  },
+  argon2MemoryKib: {
+    name: 'ARGON2_MEMORY_KIB',
+    description: 'Argon2id memory cost for passwords and PINs, in KiB.',
+    default: '19456',
+    parse: integer(1024, 1048576),
+  },
+  argon2TimeCost: {
+    name: 'ARGON2_TIME_COST',
+    description: 'Argon2id iterations.',
+    default: '2',
+    parse: integer(1, 20),
+  },
+  rateLimits: {
+    name: 'RATE_LIMITS',
+    description: 'Enforce the login, signup and PIN rate limits (keep true in production).',
+    default: 'true',
+    parse: boolean,
+  },
+} as const satisfies { [K in keyof Config]: VarSpec<Config[K]> };
+
+/** Reads and validates the configuration; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const out: Record<string, unknown> = {};
+  for (const [key, spec] of Object.entries(CONFIG_VARS) as [keyof Config, VarSpec<unknown>][]) {
+    const raw = env[spec.name];
+    const value = raw === undefined || raw === '' ? spec.default : raw;
+    out[key] = value === undefined ? undefined : spec.parse(value, spec.name);
+  }
+  return out as unknown as Config;
+}

@@ -1,0 +1,53 @@
+/**
+ * Every limit Jiaozi enforces, in one place. Units come last in each name.
+ * Change a value here and validation, docs (/v1/config) and tests follow.
+ */
+
+// Accounts
+export const usernameMinLength = 3;
+export const usernameMaxLength = 32;
+export const passwordMinLength = 8;
+/** Long enough for any passphrase, short enough that hashing cannot be abused. */
+export const passwordMaxLength = 128;
+export const displayNameMaxLength = 64;
+export const bioMaxLength = 280;
+export const deviceNameMaxLength = 64;
+export const userAgentStoredMaxLength = 256;
+/** E.164: + then up to 15 digits. */
+export const phoneMaxDigits = 15;
+
+// Sessions
+export const sessionTokenBytes = 32;
+/** A session's last-seen time is written at most this often. */
+export const sessionTouchIntervalSeconds = 60;
+export const sessionsPerUserMax = 50;
+
+// Payment PIN
+export const pinLength = 6;
+export const pinAttemptsMax = 5;
+export const pinLockSeconds = 3 * 60 * 60;
+
+// KYC tiers: per-tier transfer limits (minor units of the configured currency).
+export const kycTierMax = 2;
+export const kycLimits = {
+  0: { singleTransferMaxMinor: 200_000n, dailyOutflowMaxMinor: 500_000n, balanceMaxMinor: 1_000_000n },
+  1: { singleTransferMaxMinor: 5_000_000n, dailyOutflowMaxMinor: 10_000_000n, balanceMaxMinor: 50_000_000n },
+  2: {
+    singleTransferMaxMinor: 20_000_000n,
+    dailyOutflowMaxMinor: 100_000_000n,
+    balanceMaxMinor: 1_000_000_000n,
+  },
+} as const satisfies Record<number, Record<string, bigint>>;
+
+// HTTP
+export const requestBodyMaxBytes = 64 * 1024;
+export const requestIdMaxLength = 128;
+export const loginPerIpPerMinuteMax = 20;
+export const loginPerAccountPer15MinutesMax = 10;
+export const signupPerIpPerHourMax = 20;
+export const signupPerAccountPerHourMax = 5;
+export const pinVerifyPerAccountPerMinuteMax = 20;
+
+// Database
+export const dbPoolMaxDefault = 10;
+export const dbStatementTimeoutMs = 30_000;

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration';
+import * as m0001 from './0001_identity.js';
+
+/**
+ * Forward-only, numbered migrations. Append new ones; never edit or reorder a migration
+ * that has landed. The same SQL runs on Postgres 15 and PGlite.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_identity': m0001,
+};
