@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { DomainError } from '../kernel/errors.js';
 import * as limits from '../kernel/limits.js';
+import { type App, type RateLimitBucket, rateLimited } from '../platform/http/server.js';
 import {
   normalizeUsername,
   PHONE_PATTERN,
@@ -146,9 +147,10 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
   app,
   { identity, rateLimits },
 ) => {
-  const limit = (max: number, timeWindow: number, key?: (request: FastifyRequest) => string) =>
-    rateLimits ? [app.rateLimit({ max, timeWindow, ...(key ? { keyGenerator: key } : {}) })] : [];
+  const limit = (buckets: RateLimitBucket[]) =>
+    rateLimits ? [rateLimited(app as unknown as App, buckets)] : [];
   const minute = 60_000;
+  const byIp = (request: FastifyRequest) => request.ip;
 
   app.post(
     '/v1/auth/signup',
@@ -160,13 +162,18 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
         response: { 201: AuthSchema },
       },
       config: { errors: identityErrors.signup, rateLimited: true },
-      preHandler: [
-        ...limit(limits.signupPerIpPerHourMax, 60 * minute),
-        ...limit(limits.signupPerAccountPerHourMax, 60 * minute, (r) => {
-          const b = r.body as { username?: string; phone?: string };
-          return `signup:${accountKey(b.username ?? b.phone)}`;
-        }),
-      ],
+      preHandler: limit([
+        { bucket: 'signup-ip', max: limits.signupPerIpPerHourMax, windowMs: 60 * minute, key: byIp },
+        {
+          bucket: 'signup-account',
+          max: limits.signupPerAccountPerHourMax,
+          windowMs: 60 * minute,
+          key: (r) => {
+            const b = r.body as { username?: string; phone?: string };
+            return accountKey(b.username ?? b.phone);
+          },
+        },
+      ]),
     },
     async (request, reply) => {
       const result = await identity.signup(request.body, meta(request));
@@ -184,14 +191,15 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
         response: { 200: AuthSchema },
       },
       config: { errors: identityErrors.login, rateLimited: true },
-      preHandler: [
-        ...limit(limits.loginPerIpPerMinuteMax, minute),
-        ...limit(
-          limits.loginPerAccountPer15MinutesMax,
-          15 * minute,
-          (r) => `login:${accountKey((r.body as { login?: string }).login)}`,
-        ),
-      ],
+      preHandler: limit([
+        { bucket: 'login-ip', max: limits.loginPerIpPerMinuteMax, windowMs: minute, key: byIp },
+        {
+          bucket: 'login-account',
+          max: limits.loginPerAccountPer15MinutesMax,
+          windowMs: 15 * minute,
+          key: (r) => accountKey((r.body as { login?: string }).login),
+        },
+      ]),
     },
     async (request) => identity.login(request.body, meta(request)),
   );
@@ -315,11 +323,14 @@ export const identityRoutes: FastifyPluginAsyncTypebox<IdentityRoutesOptions> = 
         response: { 204: Type.Null() },
       },
       config: { auth: 'user', errors: identityErrors.verifyPin, rateLimited: true },
-      preHandler: limit(
-        limits.pinVerifyPerAccountPerMinuteMax,
-        minute,
-        (r) => `pin:${r.principal?.userId ?? r.ip}`,
-      ),
+      preHandler: limit([
+        {
+          bucket: 'pin-account',
+          max: limits.pinVerifyPerAccountPerMinuteMax,
+          windowMs: minute,
+          key: (r) => r.principal?.userId ?? r.ip,
+        },
+      ]),
     },
     async (request, reply) => {
       await identity.verifyPin(principal(request).userId, request.body.pin, meta(request));

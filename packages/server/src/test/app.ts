@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { type BuiltApp, buildApp } from '../app.js';
 import type { Clock } from '../kernel/clock.js';
@@ -42,7 +43,7 @@ export async function createTestApp(
   };
 }
 
-let ipCounter = 0;
+let ipCounter = randomInt(0, 1 << 22);
 /** A fresh client address, so that per-IP rate limits of one test do not touch another. */
 export function nextIp(): string {
   ipCounter += 1;

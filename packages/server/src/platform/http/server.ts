@@ -161,6 +161,7 @@ export async function createHttpServer(options: HttpOptions): Promise<{ app: App
         objectSrc: ["'none'"],
         baseUri: ["'self'"],
         formAction: ["'self'"],
+        upgradeInsecureRequests: null,
       },
     },
     crossOriginEmbedderPolicy: false,
@@ -197,4 +198,44 @@ export async function createHttpServer(options: HttpOptions): Promise<{ app: App
 
   const metrics = installMetrics(app as unknown as FastifyInstance, options.poolStats);
   return { app, metrics };
+}
+
+export interface RateLimitBucket {
+  /** Names the counter; buckets never share counts. */
+  bucket: string;
+  max: number;
+  windowMs: number;
+  /** Whose attempts are counted: an IP, an account, … */
+  key: (request: FastifyRequest) => string;
+}
+
+/**
+ * A preHandler that counts the request in every given bucket (in Redis when configured, so
+ * all nodes share the counts) and answers 429 `rate_limited` once any bucket is over.
+ */
+export function rateLimited(app: App, buckets: readonly RateLimitBucket[]) {
+  const checks = buckets.map((b) => ({
+    bucket: b,
+    check: app.createRateLimit({
+      max: b.max,
+      timeWindow: b.windowMs,
+      keyGenerator: (request) => `${b.bucket}:${b.key(request)}`,
+    }),
+  }));
+  return async function rateLimitGuard(request: FastifyRequest): Promise<void> {
+    for (const { bucket, check } of checks) {
+      const result = await check(request);
+      if (!result.isAllowed && result.isExceeded) {
+        const retryAfterSeconds = Math.max(1, result.ttlInSeconds);
+        request.log.warn({ bucket: bucket.bucket }, 'rate limited');
+        throw new DomainError(
+          'rate_limited',
+          `Too many attempts. Try again in ${retryAfterSeconds} seconds.`,
+          {
+            retryAfterSeconds,
+          },
+        );
+      }
+    }
+  };
 }

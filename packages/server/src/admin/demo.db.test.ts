@@ -1,0 +1,49 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateToLatest, migrationNames } from '../platform/db/migrate.js';
+import { createTestApp, nextIp, type TestApp } from '../test/app.js';
+import { DEMO_PASSWORD, DEMO_PIN, DEMO_USERS, seedDemo } from './demo.js';
+
+describe('demo data and migrations', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(async () => t?.shutdown());
+
+  it('seeds alice, bob and carol once, with the documented password, PIN, role and tier', async () => {
+    const first = await seedDemo(t.services.identity);
+    expect(first).toEqual({ created: ['alice', 'bob', 'carol'], existing: [] });
+    const second = await seedDemo(t.services.identity);
+    expect(second).toEqual({ created: [], existing: ['alice', 'bob', 'carol'] });
+
+    for (const demo of DEMO_USERS) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        payload: { login: demo.username, password: DEMO_PASSWORD },
+        remoteAddress: nextIp(),
+      });
+      expect(res.statusCode).toBe(200);
+      const body = res.json() as { token: string; user: { role: string; kycTier: number; hasPin: boolean } };
+      expect(body.user).toMatchObject({ role: demo.role, kycTier: demo.kycTier, hasPin: true });
+      const verify = await t.app.inject({
+        method: 'POST',
+        url: '/v1/me/pin/verify',
+        headers: { authorization: `Bearer ${body.token}` },
+        payload: { pin: DEMO_PIN },
+      });
+      expect(verify.statusCode).toBe(204);
+    }
+  });
+
+  it('records every migration once, and migrating again applies nothing', async () => {
+    const again = await migrateToLatest(t.database.db as never);
+    expect(again.results).toEqual([]);
+    const rows = await sql<{ name: string }>`SELECT name FROM schema_migrations ORDER BY name`.execute(
+      t.database.db,
+    );
+    expect(rows.rows.map((r) => r.name)).toEqual(migrationNames());
+    for (const name of migrationNames()) expect(name).toMatch(/^\d{4}_[a-z0-9_]+$/);
+  });
+});

@@ -1,0 +1,212 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { DEMO_PASSWORD, DEMO_PIN, seedDemo } from '../admin/demo.js';
+import { buildApp } from '../app.js';
+import { IdentityService } from '../identity/identity.service.js';
+import { systemClock } from '../kernel/clock.js';
+import { type Config, ConfigError, loadConfig } from '../kernel/config.js';
+import { DomainError } from '../kernel/errors.js';
+import { createLogger } from '../kernel/logger.js';
+import { VERSION } from '../kernel/version.js';
+import { connectDatabase, type DatabaseHandle } from '../platform/db/connect.js';
+import { migrateToLatest } from '../platform/db/migrate.js';
+
+const USAGE = `jiaozi ${VERSION} — Jiaozi server and operator tools
+
+Usage:
+  jiaozi serve [--demo]        migrate, then serve the API, WebSocket and web app
+                               (--demo also creates the demo users)
+  jiaozi migrate               apply pending database migrations
+  jiaozi seed                  create the demo users alice, bob, carol (idempotent)
+  jiaozi user create (--username NAME | --phone +E164) [--display-name NAME] [--admin]
+                               create an account; the password is read from JIAOZI_PASSWORD
+  jiaozi user promote LOGIN [--admin | --user] [--kyc-tier 0|1|2]
+                               change an account's role or KYC tier
+  jiaozi help                  this text
+
+Configuration comes from the environment (see docs/operator.md).`;
+
+class UsageError extends Error {}
+
+async function withDatabase<T>(config: Config, fn: (db: DatabaseHandle) => Promise<T>): Promise<T> {
+  const database = await connectDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: config.dbPoolMax,
+  });
+  try {
+    await migrateToLatest(database.db as never);
+    return await fn(database);
+  } finally {
+    await database.close();
+  }
+}
+
+function identityFor(config: Config, database: DatabaseHandle): IdentityService {
+  return new IdentityService(database.db, systemClock, {
+    sessionTtlDays: config.sessionTtlDays,
+    hash: { memoryKib: config.argon2MemoryKib, timeCost: config.argon2TimeCost },
+  });
+}
+
+async function serve(config: Config, demo: boolean): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const database = await connectDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: config.dbPoolMax,
+  });
+  const migrated = await migrateToLatest(database.db as never);
+  const applied = (migrated.results ?? []).map((r) => r.migrationName);
+  logger.info({ database: database.kind, applied }, 'database ready');
+  const built = await buildApp({ config, database, logger });
+  if (demo) {
+    const seeded = await seedDemo(built.services.identity);
+    logger.info(seeded, 'demo users ready');
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await built.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  await built.app.listen({ host: config.host, port: config.port });
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  console.log(`\n  Jiaozi ${VERSION} is running at http://${shown}:${config.port}`);
+  console.log(`  API docs: http://${shown}:${config.port}/docs`);
+  console.log(
+    `  Database: ${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'Postgres'}`,
+  );
+  if (demo)
+    console.log(`  Demo users: alice, bob, carol — password "${DEMO_PASSWORD}", payment PIN ${DEMO_PIN}\n`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return;
+  }
+  if (command === '--version') {
+    console.log(VERSION);
+    return;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'serve': {
+      const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean', default: false } } });
+      await serve(config, values.demo ?? false);
+      return;
+    }
+    case 'migrate': {
+      parseArgs({ args: rest, options: {} });
+      const database = await connectDatabase({
+        databaseUrl: config.databaseUrl,
+        dataDir: config.dataDir,
+        poolMax: 2,
+      });
+      try {
+        const result = await migrateToLatest(database.db as never);
+        const applied = (result.results ?? []).map((r) => r.migrationName);
+        console.log(applied.length === 0 ? 'Database is up to date.' : `Applied: ${applied.join(', ')}`);
+      } finally {
+        await database.close();
+      }
+      return;
+    }
+    case 'seed': {
+      parseArgs({ args: rest, options: {} });
+      await withDatabase(config, async (database) => {
+        const result = await seedDemo(identityFor(config, database));
+        console.log(
+          `Created: ${result.created.join(', ') || 'none'}; already there: ${result.existing.join(', ') || 'none'}`,
+        );
+        console.log(`Password "${DEMO_PASSWORD}", payment PIN ${DEMO_PIN}.`);
+      });
+      return;
+    }
+    case 'user': {
+      const [sub, ...args] = rest;
+      if (sub === 'create') {
+        const { values } = parseArgs({
+          args,
+          options: {
+            username: { type: 'string' },
+            phone: { type: 'string' },
+            'display-name': { type: 'string' },
+            admin: { type: 'boolean', default: false },
+          },
+        });
+        const password = process.env.JIAOZI_PASSWORD;
+        if (!password) throw new UsageError('Set JIAOZI_PASSWORD to the new account’s password.');
+        await withDatabase(config, async (database) => {
+          const user = await identityFor(config, database).createUser({
+            username: values.username,
+            phone: values.phone,
+            password,
+            displayName: values['display-name'],
+            role: values.admin ? 'admin' : 'user',
+          });
+          console.log(`Created ${user.username ?? user.phone} (${user.id}), role ${user.role}.`);
+        });
+        return;
+      }
+      if (sub === 'promote') {
+        const { values, positionals } = parseArgs({
+          args,
+          allowPositionals: true,
+          options: {
+            admin: { type: 'boolean', default: false },
+            user: { type: 'boolean', default: false },
+            'kyc-tier': { type: 'string' },
+          },
+        });
+        const login = positionals[0];
+        if (!login) throw new UsageError('Name the account: jiaozi user promote LOGIN …');
+        if (values.admin && values.user) throw new UsageError('Choose --admin or --user, not both.');
+        const tier = values['kyc-tier'];
+        if (tier !== undefined && !/^[0-2]$/.test(tier)) throw new UsageError('--kyc-tier takes 0, 1 or 2.');
+        await withDatabase(config, async (database) => {
+          const identity = identityFor(config, database);
+          const user = await identity.findByLogin(login);
+          if (!user) throw new UsageError(`No account ${login}.`);
+          const role = values.admin ? 'admin' : values.user ? 'user' : undefined;
+          const updated = await identity.setRoleAndTier(user.id, {
+            role,
+            kycTier: tier === undefined ? undefined : Number(tier),
+          });
+          console.log(`${login}: role ${updated.role}, KYC tier ${updated.kyc_tier}.`);
+        });
+        return;
+      }
+      throw new UsageError(`Unknown command: user ${sub ?? ''}`.trim());
+    }
+    default:
+      throw new UsageError(`Unknown command: ${command}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(`jiaozi: invalid configuration: ${error.message}`);
+    process.exit(78);
+  }
+  if (
+    error instanceof UsageError ||
+    (error instanceof Error && error.name === 'TypeError' && 'code' in error)
+  ) {
+    console.error(`jiaozi: ${error.message}\n\n${USAGE}`);
+    process.exit(64);
+  }
+  if (error instanceof DomainError) {
+    console.error(`jiaozi: ${error.code}: ${error.message}`);
+    process.exit(1);
+  }
+  console.error('jiaozi: failed:', error);
+  process.exit(1);
+});
