@@ -19,6 +19,9 @@ export default function setup(project: TestProject): void {
     throw new Error(`The e2e suite needs Chromium at ${chromium}: apt-get install -y chromium`);
   }
   const vite = join(root, 'node_modules', '.bin', 'vite');
-  execFileSync(vite, ['build', '--logLevel', 'warn'], { cwd: join(root, 'packages', 'web'), stdio: 'inherit' });
+  execFileSync(vite, ['build', '--logLevel', 'warn'], {
+    cwd: join(root, 'packages', 'web'),
+    stdio: 'inherit',
+  });
   project.provide('webDistDir', join(root, 'packages', 'web', 'dist'));
 }

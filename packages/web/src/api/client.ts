@@ -1,0 +1,216 @@
+import type {
+  AuthResponse,
+  ChangePasswordRequest,
+  ClientConfig,
+  LoginRequest,
+  Me,
+  SessionList,
+  SetPinRequest,
+  SignupRequest,
+  UpdateProfileRequest,
+  VerifyPinRequest,
+} from '@jiaozi/protocol';
+
+/** The slice of `fetch` the client needs; tests pass a fake. */
+export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** Codes the client makes up itself when there is no usable server answer. */
+export const CLIENT_ERROR_CODES = ['network_error', 'unexpected_response', 'password_mismatch'] as const;
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
+
+export interface ApiErrorInit {
+  status: number;
+  code: string;
+  message: string;
+  requestId?: string | undefined;
+  details?: Record<string, unknown> | undefined;
+}
+
+/** Every failure of an API call: a server error answer, or a client-side code (status 0). */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly requestId: string | undefined;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(init: ApiErrorInit) {
+    super(init.message);
+    this.status = init.status;
+    this.code = init.code;
+    this.requestId = init.requestId;
+    this.details = init.details ?? {};
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** What a status means when the body is not an error document (a proxy or gateway answered). */
+const STATUS_FALLBACK: Readonly<Record<number, string>> = {
+  413: 'payload_too_large',
+  429: 'rate_limited',
+  502: 'service_unavailable',
+  503: 'service_unavailable',
+  504: 'service_unavailable',
+};
+
+/**
+ * Turns an error answer into an `ApiError`. `body` is the parsed JSON (or anything else if it
+ * was not JSON); a `Retry-After` header fills in `details.retryAfterSeconds` for `rate_limited`.
+ */
+export function toApiError(status: number, body: unknown, headers?: Headers): ApiError {
+  const error = isRecord(body) ? body.error : undefined;
+  if (isRecord(error) && typeof error.code === 'string' && error.code !== '') {
+    const details: Record<string, unknown> = isRecord(error.details) ? { ...error.details } : {};
+    if (error.code === 'rate_limited' && details.retryAfterSeconds === undefined) {
+      const retryAfter = headers?.get('retry-after');
+      if (retryAfter && /^\d+$/.test(retryAfter)) details.retryAfterSeconds = Number(retryAfter);
+    }
+    return new ApiError({
+      status,
+      code: error.code,
+      message: typeof error.message === 'string' ? error.message : '',
+      requestId: typeof error.requestId === 'string' ? error.requestId : undefined,
+      details,
+    });
+  }
+  return new ApiError({
+    status,
+    code: STATUS_FALLBACK[status] ?? 'unexpected_response',
+    message: `HTTP ${status}`,
+  });
+}
+
+/** Reads an error answer's body (JSON or not) and converts it. */
+export async function errorFromResponse(response: Response): Promise<ApiError> {
+  let body: unknown;
+  try {
+    const text = await response.text();
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return toApiError(response.status, body, response.headers);
+}
+
+export interface ApiClientOptions {
+  fetch: FetchFn;
+  /** Prepended to every path; '' means same origin. */
+  baseUrl?: string;
+  getToken?: () => string | null;
+  /** Called with the token that the server just rejected as `unauthenticated`. */
+  onUnauthenticated?: (token: string) => void;
+  /** Abort a request after this long; 0 disables. */
+  timeoutMs?: number;
+}
+
+export class ApiClient {
+  readonly #fetch: FetchFn;
+  readonly #baseUrl: string;
+  readonly #getToken: () => string | null;
+  readonly #onUnauthenticated: ((token: string) => void) | undefined;
+  readonly #timeoutMs: number;
+
+  constructor(options: ApiClientOptions) {
+    this.#fetch = options.fetch;
+    this.#baseUrl = options.baseUrl ?? '';
+    this.#getToken = options.getToken ?? (() => null);
+    this.#onUnauthenticated = options.onUnauthenticated;
+    this.#timeoutMs = options.timeoutMs ?? 20_000;
+  }
+
+  /** One JSON call. Resolves with the parsed body (undefined for 204); rejects with `ApiError`. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    const token = this.#getToken();
+    if (token) headers.authorization = `Bearer ${token}`;
+    const init: RequestInit = { method, headers };
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    if (this.#timeoutMs > 0 && typeof AbortSignal.timeout === 'function') {
+      init.signal = AbortSignal.timeout(this.#timeoutMs);
+    }
+
+    let response: Response;
+    try {
+      response = await this.#fetch(this.#baseUrl + path, init);
+    } catch (cause) {
+      throw new ApiError({
+        status: 0,
+        code: 'network_error',
+        message: cause instanceof Error ? cause.message : String(cause),
+      });
+    }
+
+    if (!response.ok) {
+      const error = await errorFromResponse(response);
+      if (error.code === 'unauthenticated' && token) this.#onUnauthenticated?.(token);
+      throw error;
+    }
+    if (response.status === 204) return undefined as T;
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (cause) {
+      throw new ApiError({
+        status: 0,
+        code: 'network_error',
+        message: cause instanceof Error ? cause.message : String(cause),
+      });
+    }
+    if (text === '') return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError({ status: response.status, code: 'unexpected_response', message: 'Invalid JSON' });
+    }
+  }
+
+  config(): Promise<ClientConfig> {
+    return this.request('GET', '/v1/config');
+  }
+
+  signup(body: SignupRequest): Promise<AuthResponse> {
+    return this.request('POST', '/v1/auth/signup', body);
+  }
+
+  login(body: LoginRequest): Promise<AuthResponse> {
+    return this.request('POST', '/v1/auth/login', body);
+  }
+
+  logout(): Promise<void> {
+    return this.request('POST', '/v1/auth/logout');
+  }
+
+  me(): Promise<Me> {
+    return this.request('GET', '/v1/me');
+  }
+
+  updateMe(body: UpdateProfileRequest): Promise<Me> {
+    return this.request('PATCH', '/v1/me', body);
+  }
+
+  changePassword(body: ChangePasswordRequest): Promise<void> {
+    return this.request('POST', '/v1/me/password', body);
+  }
+
+  sessions(): Promise<SessionList> {
+    return this.request('GET', '/v1/me/sessions');
+  }
+
+  revokeSession(id: string): Promise<void> {
+    return this.request('DELETE', `/v1/me/sessions/${encodeURIComponent(id)}`);
+  }
+
+  setPin(body: SetPinRequest): Promise<void> {
+    return this.request('PUT', '/v1/me/pin', body);
+  }
+
+  verifyPin(body: VerifyPinRequest): Promise<void> {
+    return this.request('POST', '/v1/me/pin/verify', body);
+  }
+}

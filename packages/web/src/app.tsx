@@ -1,0 +1,107 @@
+import { useEffect } from 'react';
+import type { ApiClient } from './api/client.js';
+import { I18nProvider, useI18n } from './i18n/context.js';
+import { navigate, usePathname } from './router.js';
+import { isTab, type RouteName, resolveRoute } from './routes.js';
+import { AuthScreen } from './screens/auth.js';
+import { DevicesScreen } from './screens/devices.js';
+import { MeScreen } from './screens/me.js';
+import { PasswordScreen } from './screens/password.js';
+import { PinScreen } from './screens/pin.js';
+import { ProfileScreen } from './screens/profile.js';
+import { ChatsScreen, ContactsScreen, DiscoverScreen, WalletScreen } from './screens/tabs.js';
+import { SessionProvider, useSession } from './session.js';
+import type { TokenStore } from './storage.js';
+import { CloudOffIcon, Logo } from './ui/icons.js';
+import { TabBar } from './ui/layout.js';
+
+export function App({ api, tokens }: { api: ApiClient; tokens: TokenStore }) {
+  return (
+    <I18nProvider>
+      <SessionProvider api={api} tokens={tokens}>
+        <div className="app">
+          <Shell />
+        </div>
+      </SessionProvider>
+    </I18nProvider>
+  );
+}
+
+function Shell() {
+  const pathname = usePathname();
+  const { status } = useSession();
+  const settled = status === 'authenticated' || status === 'anonymous';
+  const resolution = settled ? resolveRoute(pathname, status === 'authenticated') : null;
+  const redirect = resolution?.kind === 'redirect' ? resolution.to : null;
+
+  useEffect(() => {
+    if (redirect) navigate(redirect, { replace: true });
+  }, [redirect]);
+
+  if (status === 'offline') return <Offline />;
+  if (resolution?.kind !== 'render') return <Splash />;
+  const { route } = resolution;
+  return (
+    <>
+      <Screen route={route} />
+      {isTab(route) ? <TabBar active={route} /> : null}
+    </>
+  );
+}
+
+function Screen({ route }: { route: RouteName }) {
+  switch (route) {
+    case 'login':
+    case 'signup':
+      return <AuthScreen mode={route} />;
+    case 'chats':
+      return <ChatsScreen />;
+    case 'contacts':
+      return <ContactsScreen />;
+    case 'wallet':
+      return <WalletScreen />;
+    case 'discover':
+      return <DiscoverScreen />;
+    case 'me':
+      return <MeScreen />;
+    case 'profile':
+      return <ProfileScreen />;
+    case 'devices':
+      return <DevicesScreen />;
+    case 'pin':
+      return <PinScreen />;
+    case 'password':
+      return <PasswordScreen />;
+  }
+}
+
+function Splash() {
+  const { t } = useI18n();
+  return (
+    <main className="splash" aria-busy="true">
+      <div className="splash-logo">
+        <Logo size={64} />
+      </div>
+      <p className="visually-hidden" role="status">
+        {t('common.loading')}
+      </p>
+    </main>
+  );
+}
+
+function Offline() {
+  const { t } = useI18n();
+  const { retry } = useSession();
+  return (
+    <main className="splash">
+      <div className="empty-art">
+        <CloudOffIcon size={40} />
+      </div>
+      <h1 className="empty-title">{t('offline.title')}</h1>
+      <p className="empty-body">{t('offline.body')}</p>
+      <button type="button" className="button button-primary" data-testid="offline-retry" onClick={retry}>
+        {t('common.retry')}
+      </button>
+    </main>
+  );
+}

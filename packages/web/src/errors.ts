@@ -1,0 +1,105 @@
+import type { ErrorCode } from '@jiaozi/protocol';
+import { ApiError, type ClientErrorCode } from './api/client.js';
+import type { Lang, MessageKey, Translate } from './i18n/i18n.js';
+
+/** Every server code and every client code has a translated message (a missing one is a type error). */
+export const ERROR_MESSAGE_KEYS: { readonly [C in ErrorCode | ClientErrorCode]: MessageKey } = {
+  invalid_request: 'error.invalid_request',
+  pin_too_weak: 'error.pin_too_weak',
+  invalid_credentials: 'error.invalid_credentials',
+  unauthenticated: 'error.unauthenticated',
+  password_incorrect: 'error.password_incorrect',
+  pin_incorrect: 'error.pin_incorrect',
+  forbidden: 'error.forbidden',
+  not_found: 'error.not_found',
+  username_taken: 'error.username_taken',
+  phone_taken: 'error.phone_taken',
+  pin_not_set: 'error.pin_not_set',
+  payload_too_large: 'error.payload_too_large',
+  unsupported_media_type: 'error.unsupported_media_type',
+  pin_locked: 'error.pin_locked',
+  rate_limited: 'error.rate_limited',
+  internal_error: 'error.internal_error',
+  service_unavailable: 'error.service_unavailable',
+  network_error: 'error.network_error',
+  unexpected_response: 'error.unexpected_response',
+  password_mismatch: 'error.password_mismatch',
+};
+
+/** Request fields (the last segment of `details.path`) that have a translated name. */
+const FIELD_KEYS: Readonly<Record<string, MessageKey>> = {
+  login: 'field.login',
+  username: 'field.username',
+  phone: 'field.phone',
+  password: 'field.password',
+  currentPassword: 'field.current_password',
+  newPassword: 'field.new_password',
+  displayName: 'field.display_name',
+  bio: 'field.bio',
+  region: 'field.region',
+  pin: 'field.pin',
+};
+
+/** Any thrown value as an `ApiError` (unknown exceptions become `unexpected_response`). */
+export function asApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError({
+    status: 0,
+    code: 'unexpected_response',
+    message: error instanceof Error ? error.message : String(error),
+  });
+}
+
+export function messageKeyOf(code: string): MessageKey | undefined {
+  return Object.hasOwn(ERROR_MESSAGE_KEYS, code)
+    ? ERROR_MESSAGE_KEYS[code as keyof typeof ERROR_MESSAGE_KEYS]
+    : undefined;
+}
+
+/** The request field an `invalid_request` is about: "/body/displayName", "body.bio", ["pin"] → its name. */
+export function fieldOf(path: unknown): string | undefined {
+  const text = Array.isArray(path) ? path.map(String).join('/') : typeof path === 'string' ? path : '';
+  const parts = text.split(/[/.[\]]+/).filter((part) => part !== '');
+  return parts.at(-1);
+}
+
+function formatTime(iso: string, lang: Lang): string | undefined {
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return undefined;
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(time);
+}
+
+/**
+ * A sentence for people: the translation of the error code (using `details` where it helps),
+ * else the server's own message, else a generic one. Never raw JSON.
+ */
+export function errorMessage(error: unknown, t: Translate, lang: Lang): string {
+  const e = asApiError(error);
+  const { details } = e;
+  switch (e.code) {
+    case 'invalid_request': {
+      const field = fieldOf(details.path);
+      const key = field && Object.hasOwn(FIELD_KEYS, field) ? FIELD_KEYS[field] : undefined;
+      if (key) return t('error.invalid_field', { field: t(key) });
+      break;
+    }
+    case 'pin_incorrect':
+      if (typeof details.attemptsLeft === 'number') {
+        return t('error.pin_incorrect_left', { count: details.attemptsLeft });
+      }
+      break;
+    case 'pin_locked': {
+      const time = typeof details.unlockAt === 'string' ? formatTime(details.unlockAt, lang) : undefined;
+      if (time) return t('error.pin_locked_until', { time });
+      break;
+    }
+    case 'rate_limited':
+      if (typeof details.retryAfterSeconds === 'number') {
+        return t('error.rate_limited_wait', { seconds: Math.ceil(details.retryAfterSeconds) });
+      }
+      break;
+  }
+  const key = messageKeyOf(e.code);
+  if (key) return t(key);
+  return e.message.trim() !== '' ? e.message : t('error.unexpected_response');
+}
