@@ -51,3 +51,5 @@ export const pinVerifyPerAccountPerMinuteMax = 20;
 // Database
 export const dbPoolMaxDefault = 10;
 export const dbStatementTimeoutMs = 30_000;
+/** How long closing a pool waits for its connections to be gone. */
+export const dbPoolCloseWaitMaxMs = 5_000;

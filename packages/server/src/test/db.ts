@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { connectPostgres, createPglite, type DatabaseHandle, wrapPglite } from '../platform/db/connect.js';
-import { withDatabase } from './global-setup.js';
+import { testDatabaseName, withDatabase } from './global-setup.js';
 
 export type TestDatabaseKind = 'pglite' | 'postgres';
 
@@ -19,7 +18,7 @@ export async function createTestDatabase(options: { poolMax?: number } = {}): Pr
   if (testDatabaseKind() === 'postgres') {
     const url = inject('testDatabaseUrl');
     const template = inject('pgTemplateName');
-    const name = `jiaozi_test_${randomBytes(6).toString('hex')}`;
+    const name = testDatabaseName();
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     try {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +16,13 @@ declare module 'vitest' {
 }
 
 const TEST_DB_PREFIX = 'jiaozi_test_';
+const STALE_AFTER_SECONDS = 6 * 60 * 60;
+
+/** `jiaozi_test_[kind_]<unix seconds>_<random>`: the time lets a later run spot leftovers. */
+export function testDatabaseName(kind?: string): string {
+  const seconds = Math.floor(Date.now() / 1000);
+  return `${TEST_DB_PREFIX}${kind ? `${kind}_` : ''}${seconds}_${randomBytes(5).toString('hex')}`;
+}
 
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);
@@ -38,13 +46,18 @@ export default async function setup(project: TestProject): Promise<() => Promise
         `Postgres is required for the db-postgres suite but ${url} does not answer: ${String(error)}`,
       );
     }
-    const template = `${TEST_DB_PREFIX}tpl_${process.pid}`;
-    // Leftovers of runs that were killed: test databases older than this run.
+    const template = testDatabaseName('tpl');
+    // Leftovers of runs that were killed: test databases named more than a few hours ago.
+    // (Names carry their creation time, so a run going on beside this one is left alone.)
     const stale = await admin.query<{ datname: string }>(
       `SELECT datname FROM pg_database WHERE datname LIKE '${TEST_DB_PREFIX}%'`,
     );
+    const cutoffSeconds = Math.floor(Date.now() / 1000) - STALE_AFTER_SECONDS;
     for (const { datname } of stale.rows) {
-      await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
+      const born = Number(/^jiaozi_test_(?:tpl_)?(\d+)_/.exec(datname)?.[1] ?? 0);
+      if (born < cutoffSeconds) {
+        await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
+      }
     }
     await admin.query(`CREATE DATABASE "${template}"`);
     const handle = connectPostgres(withDatabase(url, template), 2);

@@ -10,7 +10,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
-import { dbStatementTimeoutMs } from '../../kernel/limits.js';
+import { dbPoolCloseWaitMaxMs, dbStatementTimeoutMs } from '../../kernel/limits.js';
 import type { Database } from './schema.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -57,7 +57,23 @@ export function connectPostgres(url: string, poolMax: number): DatabaseHandle {
     close: async () => {
       if (closed) return;
       closed = true;
+      // pg's Pool.end() resolves once its clients are told to end, not once their sockets
+      // have closed. Wait for each client's `remove` (emitted when its connection is gone), so
+      // that whoever closes the pool may drop the database without killing live backends.
+      const open = pool.totalCount;
+      let removed = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const allGone = new Promise<void>((resolve) => {
+        if (open === 0) resolve();
+        pool.on('remove', () => {
+          removed += 1;
+          if (removed >= open) resolve();
+        });
+        timer = setTimeout(resolve, dbPoolCloseWaitMaxMs);
+      });
       await db.destroy();
+      await allGone;
+      clearTimeout(timer);
     },
   };
 }

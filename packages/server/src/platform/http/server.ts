@@ -120,6 +120,9 @@ export async function createHttpServer(options: HttpOptions): Promise<{ app: App
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   app.setValidatorCompiler(createValidatorCompiler());
+  // The API speaks JSON only: Fastify's built-in text/plain parser would hand a string to the
+  // body schema (a 400), where the contract promises 415 `unsupported_media_type`.
+  app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', null);
 
   app.addHook('onRequest', async (request, reply) => {
