@@ -81,6 +81,7 @@ describe('accounts in the browser', () => {
     await page.getByTestId('pin-password').fill(password);
     await page.getByTestId('pin-submit').click();
     await page.getByTestId('pin-success').waitFor();
+    await expect.poll(() => page.getByTestId('pin-status').getAttribute('data-set')).toBe('true');
     expect(await page.getByTestId('pin-status').textContent()).not.toBe(statusBefore);
 
     // The server agrees: the PIN is set and verifies.
