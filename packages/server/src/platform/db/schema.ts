@@ -42,10 +42,83 @@ export interface SecurityEventsTable {
   created_at: Timestamp;
 }
 
+export interface LedgerAccountsTable {
+  id: string;
+  currency: string;
+  code: string;
+  flags: number;
+  owner_ref: string | null;
+  debits_pending: bigint;
+  debits_posted: bigint;
+  credits_pending: bigint;
+  credits_posted: bigint;
+  version: bigint;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface LedgerTransfersTable {
+  id: string;
+  debit_account_id: string;
+  credit_account_id: string;
+  amount: bigint;
+  currency: string;
+  code: string;
+  flags: number;
+  pending_id: string | null;
+  timeout_seconds: number;
+  expires_at: Timestamp | null;
+  state: 'pending' | 'posted' | 'voided' | 'expired' | null;
+  user_data: string | null;
+  fingerprint: string;
+  batch_id: bigint;
+  created_at: Timestamp;
+}
+
+export interface LedgerFailuresTable {
+  id: string;
+  code: string;
+  fingerprint: string;
+  batch_id: bigint;
+  created_at: Timestamp;
+}
+
+export interface LedgerEntriesTable {
+  account_id: string;
+  version: bigint;
+  transfer_id: string;
+  batch_id: bigint;
+  debits_pending: bigint;
+  debits_posted: bigint;
+  credits_pending: bigint;
+  credits_posted: bigint;
+  created_at: Timestamp;
+}
+
+export interface LedgerBatchesTable {
+  id: bigint;
+  prev_hash: string;
+  hash: string;
+  transfer_count: number;
+  created_at: Timestamp;
+}
+
+export interface LedgerChainTable {
+  singleton: boolean;
+  last_batch_id: bigint;
+  last_hash: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   security_events: SecurityEventsTable;
+  ledger_accounts: LedgerAccountsTable;
+  ledger_transfers: LedgerTransfersTable;
+  ledger_failures: LedgerFailuresTable;
+  ledger_entries: LedgerEntriesTable;
+  ledger_batches: LedgerBatchesTable;
+  ledger_chain: LedgerChainTable;
 }
 
 export type { Generated };

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_identity.js';
+import * as m0002 from './0002_ledger.js';
 
 /**
  * Forward-only, numbered migrations. Append new ones; never edit or reorder a migration
@@ -7,4 +8,5 @@ import * as m0001 from './0001_identity.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
+  '0002_ledger': m0002,
 };
