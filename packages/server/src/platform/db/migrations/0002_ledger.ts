@@ -44,7 +44,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       last_hash text NOT NULL
     )
   `.execute(db);
-  await sql`INSERT INTO ledger_chain (singleton, last_batch_id, last_hash) VALUES (true, 0, ${'0'.repeat(64)})`.execute(db);
+  await sql`INSERT INTO ledger_chain (singleton, last_batch_id, last_hash) VALUES (true, 0, ${'0'.repeat(64)})`.execute(
+    db,
+  );
 
   await sql`
     CREATE TABLE ledger_transfers (
@@ -68,7 +70,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`CREATE INDEX ledger_transfers_expiry_idx ON ledger_transfers (expires_at) WHERE state = 'pending' AND expires_at IS NOT NULL`.execute(
     db,
   );
-  await sql`CREATE INDEX ledger_transfers_pending_idx ON ledger_transfers (pending_id) WHERE pending_id IS NOT NULL`.execute(db);
+  await sql`CREATE INDEX ledger_transfers_pending_idx ON ledger_transfers (pending_id) WHERE pending_id IS NOT NULL`.execute(
+    db,
+  );
   await sql`CREATE INDEX ledger_transfers_batch_idx ON ledger_transfers (batch_id)`.execute(db);
 
   await sql`
