@@ -13,6 +13,23 @@ export const ERROR_TABLE = {
     status: 400,
     meaning: 'The payment PIN is too easy to guess (all one digit, or a straight run such as 123456).',
   },
+  invalid_amount: {
+    status: 400,
+    meaning:
+      'The amount is not a positive whole number of minor units, or it is above the limit for one payment at your KYC tier.',
+  },
+  cannot_pay_self: {
+    status: 400,
+    meaning: 'The payer and the payee are the same account.',
+  },
+  card_number_invalid: {
+    status: 400,
+    meaning: 'The card number is not 12 to 19 digits with a valid check digit.',
+  },
+  qr_invalid: {
+    status: 400,
+    meaning: 'The QR code is not a Jiaozi payment code, or its signature does not match.',
+  },
   invalid_credentials: {
     status: 401,
     meaning: 'The login or the password is wrong. The same answer for an unknown account, by design.',
@@ -29,6 +46,10 @@ export const ERROR_TABLE = {
     status: 401,
     meaning: 'The payment PIN is wrong. `details.attemptsLeft` tells how many tries remain before a lockout.',
   },
+  signature_invalid: {
+    status: 401,
+    meaning: 'A signed callback has no valid signature, or it is too old (5-minute tolerance).',
+  },
   forbidden: {
     status: 403,
     meaning: 'The session is valid but the account may not do this (for example, an admin-only action).',
@@ -44,6 +65,30 @@ export const ERROR_TABLE = {
   phone_taken: {
     status: 409,
     meaning: 'Another account already uses this phone number.',
+  },
+  insufficient_funds: {
+    status: 409,
+    meaning: 'The wallet does not hold enough available money. Nothing moved and nothing is held.',
+  },
+  idempotency_conflict: {
+    status: 409,
+    meaning: 'This request id was already used with a different body. Use a new id for a new request.',
+  },
+  daily_limit_exceeded: {
+    status: 409,
+    meaning: 'Paying this would go over the daily limit for your KYC tier. `details` has the limit and what is left.',
+  },
+  balance_limit_exceeded: {
+    status: 409,
+    meaning: 'Topping up this much would take the balance over the maximum for your KYC tier.',
+  },
+  paycode_invalid: {
+    status: 409,
+    meaning: 'The pay code is unknown, expired (60 seconds) or already used.',
+  },
+  request_not_pending: {
+    status: 409,
+    meaning: 'The money request was already paid, declined, cancelled or has expired.',
   },
   pin_not_set: {
     status: 409,

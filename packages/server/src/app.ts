@@ -7,10 +7,15 @@ import { type Clock, systemClock } from './kernel/clock.js';
 import type { Config } from './kernel/config.js';
 import { createLogger, type Logger } from './kernel/logger.js';
 import { VERSION } from './kernel/version.js';
+import { LedgerService } from './ledger/ledger.service.js';
 import type { DatabaseHandle } from './platform/db/connect.js';
 import { type App, createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system.routes.js';
 import { serveWeb } from './platform/http/web.js';
+import { Secrets } from './platform/secrets/secrets.js';
+import { BANK_SIGNATURE_HEADER, SimulatedBankGateway } from './wallet/bank-gateway.js';
+import { walletRoutes } from './wallet/wallet.routes.js';
+import { WalletService } from './wallet/wallet.service.js';
 
 export interface AppDeps {
   config: Config;
@@ -21,6 +26,9 @@ export interface AppDeps {
 
 export interface Services {
   identity: IdentityService;
+  ledger: LedgerService;
+  wallet: WalletService;
+  bank: SimulatedBankGateway;
 }
 
 export interface BuiltApp {
@@ -50,6 +58,20 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     hash: { memoryKib: config.argon2MemoryKib, timeCost: config.argon2TimeCost },
   });
 
+  const secrets = new Secrets(database.db, clock);
+  const ledger = new LedgerService(database.db, clock, logger);
+  const bank = new SimulatedBankGateway(() => secrets.get('bank_callback'), clock, logger, {
+    latencyMinMs: Math.floor(config.bankLatencyMs / 4),
+    latencyMaxMs: config.bankLatencyMs,
+    failureRate: config.bankFailureRate,
+  });
+  const wallet = new WalletService(database.db, clock, logger, ledger, identity, secrets, bank, {
+    currency: config.currency,
+    timeZone: config.timeZone,
+  });
+  await wallet.init();
+  ledger.start();
+
   const { app, metrics } = await createHttpServer({
     logger,
     trustProxy: config.trustProxy,
@@ -61,14 +83,27 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   await app.register(systemRoutes, { db: database.db, metrics, currency: config.currency });
   await app.register(identityRoutes, { identity, rateLimits: config.rateLimits });
+  await app.register(walletRoutes, { wallet });
   await serveWeb(app as never, config.webDistDir ?? defaultWebDistDir());
   await app.ready();
+  // The simulated bank calls back through the same route a real bank would use.
+  bank.connect(async (body, signature) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/bank/callbacks',
+      payload: body,
+      headers: { 'content-type': 'application/json', [BANK_SIGNATURE_HEADER]: signature },
+    });
+    return res.statusCode;
+  });
 
   return {
     app,
-    services: { identity },
+    services: { identity, ledger, wallet, bank },
     close: async () => {
+      bank.close();
       await app.close();
+      await ledger.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
   };

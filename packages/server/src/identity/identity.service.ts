@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuthResponse, KycTier, Me, Role, SessionInfo } from '@jiaozi/protocol';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { addSeconds, type Clock } from '../kernel/clock.js';
 import { assert, DomainError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
@@ -44,6 +44,9 @@ export interface NewUser {
   role?: Role;
   kycTier?: KycTier;
 }
+
+/** Runs in the transaction that creates a user (e.g. to open their wallet). */
+export type UserCreatedHook = (trx: Transaction<Database>, user: UserRow) => Promise<void>;
 
 export interface IdentityOptions {
   sessionTtlDays: number;
@@ -92,6 +95,7 @@ export class IdentityService {
   readonly repo: IdentityRepository;
   readonly #hasher: Hasher;
   readonly #sessionTtlSeconds: number;
+  readonly #onUserCreated: UserCreatedHook[] = [];
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -101,6 +105,11 @@ export class IdentityService {
     this.repo = new IdentityRepository(db);
     this.#hasher = new Hasher(options.hash);
     this.#sessionTtlSeconds = options.sessionTtlDays * 24 * 60 * 60;
+  }
+
+  /** Registers work to do, atomically, whenever an account is created. */
+  onUserCreated(hook: UserCreatedHook): void {
+    this.#onUserCreated.push(hook);
   }
 
   /** Creates an account. Rules are checked first; the unique indexes settle races. */
@@ -141,7 +150,10 @@ export class IdentityService {
       updated_at: now,
     };
     try {
-      await this.repo.insertUser(this.db, row);
+      await this.db.transaction().execute(async (trx) => {
+        await this.repo.insertUser(trx, row);
+        for (const hook of this.#onUserCreated) await hook(trx, row);
+      });
     } catch (error) {
       const constraint = uniqueViolation(error);
       if (constraint?.includes('username'))
@@ -407,6 +419,12 @@ export class IdentityService {
     return id.kind === 'username'
       ? this.repo.findUserByUsername(id.username)
       : this.repo.findUserByPhone(id.phone);
+  }
+
+  /** Several users at once (for lists that name people). */
+  async usersByIds(ids: readonly string[]): Promise<Map<string, UserRow>> {
+    const rows = await this.repo.findUsersByIds([...new Set(ids)]);
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   toMe(row: UserRow): Me {

@@ -23,6 +23,9 @@ export interface Config {
   argon2MemoryKib: number;
   argon2TimeCost: number;
   rateLimits: boolean;
+  timeZone: string;
+  bankLatencyMs: number;
+  bankFailureRate: number;
 }
 
 export class ConfigError extends Error {
@@ -92,6 +95,23 @@ function text(raw: string, name: string): string {
 function directory(raw: string, name: string): string {
   const value = text(raw, name);
   return isAbsolute(value) ? value : resolve(process.cwd(), value);
+}
+
+function timeZone(raw: string, name: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: raw });
+  } catch {
+    throw new ConfigError(name, `is not an IANA time zone, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+function fraction(raw: string, name: string): number {
+  const n = Number(raw);
+  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(raw) || Number.isNaN(n)) {
+    throw new ConfigError(name, `expected a number from 0 to 1, got ${JSON.stringify(raw)}`);
+  }
+  return n;
 }
 
 /** The table behind docs/operator.md. */
@@ -179,6 +199,25 @@ export const CONFIG_VARS = {
     description: 'Enforce the login, signup and PIN rate limits (keep true in production).',
     default: 'true',
     parse: boolean,
+  },
+  timeZone: {
+    name: 'TIME_ZONE',
+    description: 'The time zone of daily limits, monthly totals and cut-off times (IANA name).',
+    default: 'Asia/Shanghai',
+    parse: timeZone,
+  },
+  bankLatencyMs: {
+    name: 'BANK_SIM_LATENCY_MS',
+    description: 'Simulated bank: the longest time it takes to confirm a top-up or withdrawal.',
+    default: '1200',
+    parse: integer(0, 600000),
+  },
+  bankFailureRate: {
+    name: 'BANK_SIM_FAILURE_RATE',
+    description:
+      'Simulated bank: the share of operations it refuses at random (0 to 1). Test cards ending 0002 are always declined.',
+    default: '0',
+    parse: fraction,
   },
 } as const satisfies { [K in keyof Config]: VarSpec<Config[K]> };
 

@@ -36,6 +36,9 @@ describe('loadConfig', () => {
       argon2MemoryKib: 19456,
       argon2TimeCost: 2,
       rateLimits: true,
+      timeZone: 'Asia/Shanghai',
+      bankLatencyMs: 1200,
+      bankFailureRate: 0,
     });
   });
 

@@ -53,3 +53,23 @@ export const dbPoolMaxDefault = 10;
 export const dbStatementTimeoutMs = 30_000;
 /** How long closing a pool waits for its connections to be gone. */
 export const dbPoolCloseWaitMaxMs = 5_000;
+
+// Wallet
+export const transferNoteMaxLength = 140;
+export const bankCardsPerUserMax = 10;
+export const bankNameMaxLength = 64;
+export const cardHolderNameMaxLength = 64;
+/** A top-up is held this long waiting for the bank, then released. */
+export const topUpHoldSeconds = 24 * 60 * 60;
+/** A withdrawal is held this long waiting for the bank, then released. */
+export const withdrawalHoldSeconds = 7 * 24 * 60 * 60;
+export const bankCallbackToleranceSeconds = 5 * 60;
+export const bankCallbackBodyMaxBytes = 4 * 1024;
+export const paymentRequestTtlSeconds = 7 * 24 * 60 * 60;
+export const paycodeTtlSeconds = 60;
+export const historyPageMax = 100;
+export const historyPageDefault = 20;
+export const historyExportRowsMax = 100_000;
+export const monthlyTotalsMonthsMax = 24;
+/** Amounts on the wire are JSON numbers: safe integers only. */
+export const amountWireMaxMinor = Number.MAX_SAFE_INTEGER;

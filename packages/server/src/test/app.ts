@@ -20,6 +20,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     argon2MemoryKib: 1024,
     argon2TimeCost: 1,
     webDistDir: '/nonexistent-web-dist',
+    bankLatencyMs: 20,
     ...overrides,
   };
 }

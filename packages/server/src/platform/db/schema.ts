@@ -109,6 +109,74 @@ export interface LedgerChainTable {
   last_hash: string;
 }
 
+export interface ServerSecretsTable {
+  name: string;
+  secret: string;
+  created_at: Timestamp;
+}
+
+export interface OutboxTable {
+  id: Generated<bigint>;
+  topic: string;
+  audience: string[];
+  payload: ColumnType<unknown, string, string>;
+  created_at: Timestamp;
+}
+
+export interface BankCardsTable {
+  id: string;
+  user_id: string;
+  bank_name: string;
+  last4: string;
+  holder_name: string;
+  gateway_token: string;
+  created_at: Timestamp;
+  removed_at: Timestamp | null;
+}
+
+export interface BankOperationsTable {
+  id: string;
+  user_id: string;
+  kind: 'topup' | 'withdrawal';
+  card_id: string;
+  amount: bigint;
+  currency: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  failure_reason: string | null;
+  request_hash: string;
+  created_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface PaymentRequestsTable {
+  id: string;
+  requester_id: string;
+  payer_id: string;
+  amount: bigint;
+  currency: string;
+  note: string;
+  status: 'pending' | 'paid' | 'declined' | 'cancelled' | 'expired';
+  transfer_id: string | null;
+  request_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  decided_at: Timestamp | null;
+}
+
+export interface PaycodesTable {
+  code_hash: string;
+  user_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface WalletDailyUsageTable {
+  user_id: string;
+  day: string;
+  outflow: bigint;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -119,6 +187,13 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   ledger_batches: LedgerBatchesTable;
   ledger_chain: LedgerChainTable;
+  server_secrets: ServerSecretsTable;
+  outbox: OutboxTable;
+  bank_cards: BankCardsTable;
+  bank_operations: BankOperationsTable;
+  payment_requests: PaymentRequestsTable;
+  paycodes: PaycodesTable;
+  wallet_daily_usage: WalletDailyUsageTable;
 }
 
 export type { Generated };

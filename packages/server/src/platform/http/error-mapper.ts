@@ -64,6 +64,25 @@ export function mapError(error: unknown, requestId: string): MappedError {
   if (Array.isArray(e.validation) && e.validation.length > 0) {
     const first = e.validation[0] as AjvLikeError;
     const path = validationPath(e.validationContext, first);
+    // Amounts have their own code, whatever is wrong with them (zero, negative, fractional, text).
+    const amountField = e.validation.find((v) =>
+      /\/amountMinor$/.test(validationPath(e.validationContext, v)),
+    );
+    if (amountField) {
+      const amountPath = validationPath(e.validationContext, amountField);
+      return {
+        status: 400,
+        body: body(
+          'invalid_amount',
+          `${amountPath} must be a positive whole number of minor units.`,
+          requestId,
+          {
+            path: amountPath,
+          },
+        ),
+        internal: false,
+      };
+    }
     const issues = e.validation.slice(0, 10).map((v) => {
       const p = validationPath(e.validationContext, v);
       return { path: p, message: describe(v, p) };

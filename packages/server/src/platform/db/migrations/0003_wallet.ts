@@ -1,0 +1,109 @@
+import { type Kysely, sql } from 'kysely';
+
+/**
+ * The wallet around the ledger: bank cards and bank operations (top-ups, withdrawals),
+ * money requests, one-time pay codes, daily spending counters; the outbox of events for
+ * the realtime layer; server-side secrets; and the indexes history reads need.
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    CREATE TABLE server_secrets (
+      name text PRIMARY KEY,
+      secret text NOT NULL,
+      created_at timestamptz NOT NULL
+    )
+  `.execute(db);
+
+  await sql`
+    CREATE TABLE outbox (
+      id bigserial PRIMARY KEY,
+      topic text NOT NULL,
+      audience uuid[] NOT NULL,
+      payload jsonb NOT NULL,
+      created_at timestamptz NOT NULL
+    )
+  `.execute(db);
+
+  await sql`
+    CREATE TABLE bank_cards (
+      id uuid PRIMARY KEY,
+      user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+      bank_name text NOT NULL,
+      last4 text NOT NULL CHECK (last4 ~ '^[0-9]{4}$'),
+      holder_name text NOT NULL,
+      gateway_token text NOT NULL,
+      created_at timestamptz NOT NULL,
+      removed_at timestamptz
+    )
+  `.execute(db);
+  await sql`CREATE INDEX bank_cards_user_idx ON bank_cards (user_id) WHERE removed_at IS NULL`.execute(db);
+
+  await sql`
+    CREATE TABLE bank_operations (
+      id uuid PRIMARY KEY,
+      user_id uuid NOT NULL REFERENCES users (id),
+      kind text NOT NULL CHECK (kind IN ('topup', 'withdrawal')),
+      card_id uuid NOT NULL REFERENCES bank_cards (id),
+      amount bigint NOT NULL CHECK (amount > 0),
+      currency text NOT NULL,
+      status text NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+      failure_reason text,
+      request_hash text NOT NULL,
+      created_at timestamptz NOT NULL,
+      completed_at timestamptz
+    )
+  `.execute(db);
+  await sql`CREATE INDEX bank_operations_user_idx ON bank_operations (user_id, created_at)`.execute(db);
+  await sql`CREATE INDEX bank_operations_pending_idx ON bank_operations (created_at) WHERE status = 'pending'`.execute(
+    db,
+  );
+
+  await sql`
+    CREATE TABLE payment_requests (
+      id uuid PRIMARY KEY,
+      requester_id uuid NOT NULL REFERENCES users (id),
+      payer_id uuid NOT NULL REFERENCES users (id),
+      amount bigint NOT NULL CHECK (amount > 0),
+      currency text NOT NULL,
+      note text NOT NULL,
+      status text NOT NULL CHECK (status IN ('pending', 'paid', 'declined', 'cancelled', 'expired')),
+      transfer_id uuid,
+      request_hash text NOT NULL,
+      created_at timestamptz NOT NULL,
+      expires_at timestamptz NOT NULL,
+      decided_at timestamptz,
+      CHECK (requester_id <> payer_id)
+    )
+  `.execute(db);
+  await sql`CREATE INDEX payment_requests_payer_idx ON payment_requests (payer_id, created_at)`.execute(db);
+  await sql`CREATE INDEX payment_requests_requester_idx ON payment_requests (requester_id, created_at)`.execute(
+    db,
+  );
+
+  await sql`
+    CREATE TABLE paycodes (
+      code_hash text PRIMARY KEY,
+      user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+      created_at timestamptz NOT NULL,
+      expires_at timestamptz NOT NULL,
+      used_at timestamptz
+    )
+  `.execute(db);
+  await sql`CREATE INDEX paycodes_expiry_idx ON paycodes (expires_at)`.execute(db);
+
+  await sql`
+    CREATE TABLE wallet_daily_usage (
+      user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+      day date NOT NULL,
+      outflow bigint NOT NULL DEFAULT 0 CHECK (outflow >= 0),
+      PRIMARY KEY (user_id, day)
+    )
+  `.execute(db);
+
+  await sql`CREATE INDEX ledger_transfers_debit_idx ON ledger_transfers (debit_account_id, created_at DESC, id DESC)`.execute(
+    db,
+  );
+  await sql`CREATE INDEX ledger_transfers_credit_idx ON ledger_transfers (credit_account_id, created_at DESC, id DESC)`.execute(
+    db,
+  );
+}

@@ -1,0 +1,53 @@
+import type { ErrorCode } from '@jiaozi/protocol';
+
+/** The codes the wallet answers with, by route (each is in protocol's error table). */
+export const walletErrors = {
+  addCard: ['card_number_invalid'],
+  owned: ['not_found'],
+  topUp: ['not_found', 'invalid_amount', 'balance_limit_exceeded', 'idempotency_conflict'],
+  withdraw: [
+    'not_found',
+    'invalid_amount',
+    'insufficient_funds',
+    'daily_limit_exceeded',
+    'idempotency_conflict',
+    'pin_incorrect',
+    'pin_locked',
+    'pin_not_set',
+  ],
+  transfer: [
+    'not_found',
+    'invalid_amount',
+    'cannot_pay_self',
+    'insufficient_funds',
+    'daily_limit_exceeded',
+    'idempotency_conflict',
+    'qr_invalid',
+    'pin_incorrect',
+    'pin_locked',
+    'pin_not_set',
+  ],
+  createRequest: ['not_found', 'invalid_amount', 'cannot_pay_self', 'idempotency_conflict', 'qr_invalid'],
+  payRequest: [
+    'not_found',
+    'invalid_amount',
+    'insufficient_funds',
+    'daily_limit_exceeded',
+    'idempotency_conflict',
+    'request_not_pending',
+    'pin_incorrect',
+    'pin_locked',
+    'pin_not_set',
+  ],
+  decideRequest: ['not_found', 'request_not_pending'],
+  resolveQr: ['qr_invalid'],
+  charge: [
+    'paycode_invalid',
+    'invalid_amount',
+    'cannot_pay_self',
+    'insufficient_funds',
+    'daily_limit_exceeded',
+    'idempotency_conflict',
+  ],
+  callback: ['signature_invalid'],
+} as const satisfies Record<string, readonly ErrorCode[]>;
