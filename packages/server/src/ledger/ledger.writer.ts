@@ -63,19 +63,24 @@ export async function applyGroups(
   groups: readonly { transfers: readonly TransferInput[]; afterApply?: AfterApply | undefined }[],
   maxExpiries: number,
 ): Promise<AppliedBatch & { perGroup: TransferResult[][] }> {
-  const chain = await repo.lockChain(trx);
   const inputs = groups.flatMap((g) => g.transfers);
   const ids = inputs.map((t) => t.id);
   const pendingIds = inputs.flatMap((t) => (t.pendingId ? [t.pendingId] : []));
-  const transfers = await repo.findTransfers([...new Set([...ids, ...pendingIds])], trx);
-  const failures = await repo.findFailures(ids, trx);
-  const due = maxExpiries > 0 ? await repo.findDuePending(trx, now, maxExpiries) : [];
   const accountIds = new Set<string>();
-  for (const t of [...inputs, ...transfers, ...due]) {
+  for (const t of inputs) {
     if (t.debitAccountId) accountIds.add(t.debitAccountId);
     if (t.creditAccountId) accountIds.add(t.creditAccountId);
   }
-  const accounts = await repo.lockAccounts(trx, [...accountIds]);
+  await repo.lockChain(trx);
+  const read = await repo.readBatch(trx, {
+    ids,
+    transferIds: [...new Set([...ids, ...pendingIds])],
+    accountIds: [...accountIds],
+    now,
+    maxExpiries,
+  });
+  const chain = { lastBatchId: read.lastBatchId, lastHash: read.lastHash };
+  const { accounts, transfers, failures, due } = read;
 
   const transferMap = new Map(transfers.map((t) => [t.id, t]));
   const view: LedgerView = {

@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import pg from 'pg';
+
+/** The Postgres the benchmarks use (never a production one: they create and drop databases). */
+export const benchDatabaseUrl =
+  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: benchDatabaseUrl });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function recreateDatabase(name: string): Promise<string> {
+  await admin(async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await c.query(`CREATE DATABASE "${name}"`);
+  });
+  return withDatabase(benchDatabaseUrl, name);
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}
+
+/** pgbench's TPC-B-like run on the same server: the baseline every ratio is against. */
+export async function pgbenchTps(options: {
+  scale: number;
+  clients: number;
+  seconds: number;
+}): Promise<number> {
+  const name = 'jiaozi_bench_pgbench';
+  const url = await recreateDatabase(name);
+  const env = { ...process.env, PGCONNECT_TIMEOUT: '10' };
+  execFileSync('pgbench', ['-i', '-q', '-s', String(options.scale), url], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const out = execFileSync(
+    'pgbench',
+    [
+      '-c',
+      String(options.clients),
+      '-j',
+      String(Math.min(options.clients, 2)),
+      '-T',
+      String(options.seconds),
+      url,
+    ],
+    { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  await dropDatabase(name);
+  const match =
+    /tps = ([0-9.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([0-9.]+)/.exec(out);
+  if (!match?.[1]) throw new Error(`could not read pgbench's tps from:\n${out}`);
+  return Number(match[1]);
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+export function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : Number.NaN;
+  return Number.isFinite(v) ? v : fallback;
+}
