@@ -8,6 +8,7 @@ import { type Config, ConfigError, loadConfig } from '../kernel/config.js';
 import { DomainError } from '../kernel/errors.js';
 import { createLogger } from '../kernel/logger.js';
 import { VERSION } from '../kernel/version.js';
+import { LedgerService } from '../ledger/ledger.service.js';
 import { connectDatabase, type DatabaseHandle } from '../platform/db/connect.js';
 import { migrateToLatest } from '../platform/db/migrate.js';
 
@@ -22,6 +23,7 @@ Usage:
                                create an account; the password is read from JIAOZI_PASSWORD
   jiaozi user promote LOGIN [--admin | --user] [--kyc-tier 0|1|2]
                                change an account's role or KYC tier
+  jiaozi ledger verify         check every ledger invariant and the hash chain
   jiaozi help                  this text
 
 Configuration comes from the environment (see docs/operator.md).`;
@@ -185,6 +187,20 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
       throw new UsageError(`Unknown command: user ${sub ?? ''}`.trim());
+    }
+    case 'ledger': {
+      const [sub, ...args] = rest;
+      if (sub !== 'verify') throw new UsageError(`Unknown command: ledger ${sub ?? ''}`.trim());
+      parseArgs({ args, options: {} });
+      const report = await withDatabase(config, (database) =>
+        new LedgerService(database.db, systemClock, createLogger('silent')).verify(),
+      );
+      console.log(
+        `${report.accounts} accounts, ${report.transfers} transfers, ${report.batches} batches: ${report.ok ? 'every invariant holds, the chain is intact' : 'PROBLEMS FOUND'}`,
+      );
+      for (const problem of report.problems) console.log(`  - ${problem}`);
+      if (!report.ok) process.exit(2);
+      return;
     }
     default:
       throw new UsageError(`Unknown command: ${command}`);
