@@ -22,6 +22,8 @@ export default function setup(project: TestProject): void {
   execFileSync(vite, ['build', '--logLevel', 'warn'], {
     cwd: join(root, 'packages', 'web'),
     stdio: 'inherit',
+    // Vitest sets NODE_ENV=test; the browser tests load the production build, as npm start serves.
+    env: { ...process.env, NODE_ENV: 'production' },
   });
   project.provide('webDistDir', join(root, 'packages', 'web', 'dist'));
 }

@@ -2,14 +2,23 @@ import { useEffect } from 'react';
 import type { ApiClient } from './api/client.js';
 import { I18nProvider, useI18n } from './i18n/context.js';
 import { navigate, usePathname } from './router.js';
-import { isTab, type RouteName, resolveRoute } from './routes.js';
+import { isTab, type RouteName, type RouteParams, resolveRoute } from './routes.js';
 import { AuthScreen } from './screens/auth.js';
 import { DevicesScreen } from './screens/devices.js';
 import { MeScreen } from './screens/me.js';
 import { PasswordScreen } from './screens/password.js';
 import { PinScreen } from './screens/pin.js';
 import { ProfileScreen } from './screens/profile.js';
-import { ChatsScreen, ContactsScreen, DiscoverScreen, WalletScreen } from './screens/tabs.js';
+import { ChatsScreen, ContactsScreen, DiscoverScreen } from './screens/tabs.js';
+import { BankOperationScreen } from './screens/wallet/bank.js';
+import { CardsScreen } from './screens/wallet/cards.js';
+import { HistoryItemScreen, HistoryScreen } from './screens/wallet/history.js';
+import { WalletScreen } from './screens/wallet/home.js';
+import { PayCodeScreen } from './screens/wallet/paycode.js';
+import { QrScreen } from './screens/wallet/qr.js';
+import { RequestScreen } from './screens/wallet/request.js';
+import { ScanScreen } from './screens/wallet/scan.js';
+import { SendScreen } from './screens/wallet/send.js';
 import { SessionProvider, useSession } from './session.js';
 import type { TokenStore } from './storage.js';
 import { CloudOffIcon, Logo } from './ui/icons.js';
@@ -40,16 +49,16 @@ function Shell() {
 
   if (status === 'offline') return <Offline />;
   if (resolution?.kind !== 'render') return <Splash />;
-  const { route } = resolution;
+  const { route, params } = resolution;
   return (
     <>
-      <Screen route={route} />
+      <Screen key={pathname} route={route} params={params} />
       {isTab(route) ? <TabBar active={route} /> : null}
     </>
   );
 }
 
-function Screen({ route }: { route: RouteName }) {
+function Screen({ route, params }: { route: RouteName; params: RouteParams }) {
   switch (route) {
     case 'login':
     case 'signup':
@@ -72,6 +81,26 @@ function Screen({ route }: { route: RouteName }) {
       return <PinScreen />;
     case 'password':
       return <PasswordScreen />;
+    case 'walletCards':
+      return <CardsScreen />;
+    case 'walletTopUp':
+      return <BankOperationScreen mode="topup" />;
+    case 'walletWithdraw':
+      return <BankOperationScreen mode="withdraw" />;
+    case 'walletSend':
+      return <SendScreen />;
+    case 'walletRequest':
+      return <RequestScreen />;
+    case 'walletQr':
+      return <QrScreen />;
+    case 'walletScan':
+      return <ScanScreen />;
+    case 'walletPayCode':
+      return <PayCodeScreen />;
+    case 'walletHistory':
+      return <HistoryScreen />;
+    case 'walletHistoryItem':
+      return <HistoryItemScreen id={params.id ?? ''} />;
   }
 }
 

@@ -2,9 +2,42 @@ import type { ErrorCode } from '@jiaozi/protocol';
 import { ApiError, type ClientErrorCode } from './api/client.js';
 import type { Lang, MessageKey, Translate } from './i18n/i18n.js';
 
+/**
+ * The wallet's codes, listed here too so that this file compiles whether or not they are in the
+ * protocol's ERROR_TABLE yet (the server adds them as it grows the wallet).
+ */
+export const WALLET_ERROR_CODES = [
+  'invalid_amount',
+  'cannot_pay_self',
+  'insufficient_funds',
+  'idempotency_conflict',
+  'daily_limit_exceeded',
+  'balance_limit_exceeded',
+  'paycode_invalid',
+  'request_not_pending',
+  'card_number_invalid',
+  'qr_invalid',
+] as const;
+export type WalletErrorCode = (typeof WALLET_ERROR_CODES)[number];
+
 /** Every server code and every client code has a translated message (a missing one is a type error). */
-export const ERROR_MESSAGE_KEYS: { readonly [C in ErrorCode | ClientErrorCode]: MessageKey } = {
+export const ERROR_MESSAGE_KEYS: {
+  readonly [C in ErrorCode | WalletErrorCode | ClientErrorCode]: MessageKey;
+} = {
   invalid_request: 'error.invalid_request',
+  invalid_amount: 'error.invalid_amount',
+  cannot_pay_self: 'error.cannot_pay_self',
+  insufficient_funds: 'error.insufficient_funds',
+  idempotency_conflict: 'error.idempotency_conflict',
+  daily_limit_exceeded: 'error.daily_limit_exceeded',
+  balance_limit_exceeded: 'error.balance_limit_exceeded',
+  paycode_invalid: 'error.paycode_invalid',
+  request_not_pending: 'error.request_not_pending',
+  card_number_invalid: 'error.card_number_invalid',
+  qr_invalid: 'error.qr_invalid',
+  signature_invalid: 'error.signature_invalid',
+  qr_not_found: 'error.qr_not_found',
+  camera_unavailable: 'error.camera_unavailable',
   pin_too_weak: 'error.pin_too_weak',
   invalid_credentials: 'error.invalid_credentials',
   unauthenticated: 'error.unauthenticated',
@@ -38,6 +71,14 @@ const FIELD_KEYS: Readonly<Record<string, MessageKey>> = {
   bio: 'field.bio',
   region: 'field.region',
   pin: 'field.pin',
+  amountMinor: 'field.amount',
+  note: 'field.note',
+  cardNumber: 'field.card_number',
+  bankName: 'field.bank_name',
+  holderName: 'field.holder_name',
+  cardId: 'field.card',
+  to: 'field.payee',
+  from: 'field.payee',
 };
 
 /** Any thrown value as an `ApiError` (unknown exceptions become `unexpected_response`). */

@@ -62,6 +62,12 @@ export function formatDate(iso: string, lang: Lang): string {
   return new Intl.DateTimeFormat(lang, { dateStyle: 'medium' }).format(time);
 }
 
+export function formatDateTime(iso: string, lang: Lang): string {
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return iso;
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' }).format(time);
+}
+
 /** The first letter of a name, for an avatar ("alice" → "A", "王小明" → "王"). */
 export function initialOf(name: string): string {
   const first = Array.from(name.trim())[0];

@@ -25,6 +25,15 @@ export function usePathname(): string {
   return useSyncExternalStore(subscribe, pathname, () => '/');
 }
 
+function search(): string {
+  return window.location.search;
+}
+
+/** The query string ("?qr=…"), re-rendering when in-app navigation changes it. */
+export function useSearch(): string {
+  return useSyncExternalStore(subscribe, search, () => '');
+}
+
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   const current = window.location.pathname + window.location.search + window.location.hash;
   if (to === current) return;

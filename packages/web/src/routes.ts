@@ -12,9 +12,22 @@ export const ROUTES = {
   devices: '/me/devices',
   pin: '/me/pin',
   password: '/me/password',
+  walletCards: '/wallet/cards',
+  walletTopUp: '/wallet/topup',
+  walletWithdraw: '/wallet/withdraw',
+  walletSend: '/wallet/send',
+  walletRequest: '/wallet/request',
+  walletQr: '/wallet/qr',
+  walletScan: '/wallet/scan',
+  walletPayCode: '/wallet/paycode',
+  walletHistory: '/wallet/history',
+  walletHistoryItem: '/wallet/history/:id',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
+
+/** `:name` segments of a route's path, as an object of strings. */
+export type RouteParams = Readonly<Record<string, string>>;
 
 export const TABS = ['chats', 'contacts', 'wallet', 'discover', 'me'] as const satisfies readonly RouteName[];
 export type Tab = (typeof TABS)[number];
@@ -27,6 +40,16 @@ export const PARENTS: Partial<Record<RouteName, RouteName>> = {
   devices: 'me',
   pin: 'me',
   password: 'me',
+  walletCards: 'wallet',
+  walletTopUp: 'wallet',
+  walletWithdraw: 'wallet',
+  walletSend: 'wallet',
+  walletRequest: 'wallet',
+  walletQr: 'wallet',
+  walletScan: 'wallet',
+  walletPayCode: 'wallet',
+  walletHistory: 'wallet',
+  walletHistoryItem: 'walletHistory',
 };
 
 export const HOME = ROUTES.chats;
@@ -35,21 +58,59 @@ export function isTab(route: RouteName): route is Tab {
   return (TABS as readonly string[]).includes(route);
 }
 
-export function matchRoute(pathname: string): RouteName | undefined {
-  const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
-  for (const [name, routePath] of Object.entries(ROUTES)) {
-    if (routePath === path) return name as RouteName;
-  }
-  return undefined;
+/** The path of a route with its parameters filled in: `pathTo('walletHistoryItem', {id: 'a/b'})` → "/wallet/history/a%2Fb". */
+export function pathTo(route: RouteName, params: RouteParams = {}): string {
+  return ROUTES[route].replace(/:(\w+)/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
 }
 
-export type Resolution = { kind: 'render'; route: RouteName } | { kind: 'redirect'; to: string };
+function matchPattern(pattern: string, path: string): Record<string, string> | undefined {
+  const want = pattern.split('/');
+  const have = path.split('/');
+  if (want.length !== have.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i] as string;
+    const h = have[i] as string;
+    if (w.startsWith(':')) {
+      if (h === '') return undefined;
+      try {
+        params[w.slice(1)] = decodeURIComponent(h);
+      } catch {
+        return undefined;
+      }
+    } else if (w !== h) return undefined;
+  }
+  return params;
+}
+
+/** The route at `pathname` (a trailing slash is ignored) and its parameters. Static paths win. */
+export function matchPath(pathname: string): { route: RouteName; params: RouteParams } | undefined {
+  const path = pathname.length > 1 ? pathname.replace(/\/+$/, '') : pathname;
+  let dynamic: { route: RouteName; params: RouteParams } | undefined;
+  for (const [name, routePath] of Object.entries(ROUTES)) {
+    const params = matchPattern(routePath, path);
+    if (!params) continue;
+    if (!routePath.includes(':')) return { route: name as RouteName, params };
+    dynamic ??= { route: name as RouteName, params };
+  }
+  return dynamic;
+}
+
+export function matchRoute(pathname: string): RouteName | undefined {
+  return matchPath(pathname)?.route;
+}
+
+export type Resolution =
+  | { kind: 'render'; route: RouteName; params: RouteParams }
+  | { kind: 'redirect'; to: string };
 
 /** Signed-out users only see login/signup; signed-in users never do; unknown paths go home. */
 export function resolveRoute(pathname: string, signedIn: boolean): Resolution {
-  const route = matchRoute(pathname);
-  if (route === undefined) return { kind: 'redirect', to: signedIn ? HOME : ROUTES.login };
+  const match = matchPath(pathname);
+  if (match === undefined) return { kind: 'redirect', to: signedIn ? HOME : ROUTES.login };
+  const { route, params } = match;
   if (PUBLIC_ROUTES.has(route) === signedIn) return { kind: 'redirect', to: signedIn ? HOME : ROUTES.login };
-  if (ROUTES[route] !== pathname) return { kind: 'redirect', to: ROUTES[route] };
-  return { kind: 'render', route };
+  const canonical = pathTo(route, params);
+  if (canonical !== pathname) return { kind: 'redirect', to: canonical };
+  return { kind: 'render', route, params };
 }

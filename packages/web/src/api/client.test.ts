@@ -132,6 +132,76 @@ describe('ApiClient', () => {
     ]);
   });
 
+  it('uses the wallet contract paths and methods', async () => {
+    const { fetch, calls } = fakeFetch(() => new Response(null, { status: 204 }));
+    const api = new ApiClient({ fetch });
+    await api.wallet();
+    await api.cards();
+    await api.addCard({ bankName: 'ICBC', cardNumber: '4111111111111111', holderName: 'Mei' });
+    await api.removeCard('c/1');
+    await api.createTopUp({ id: 't1', cardId: 'c1', amountMinor: 100 });
+    await api.topUp('t1');
+    await api.createWithdrawal({ id: 'w1', cardId: 'c1', amountMinor: 100, pin: '258036' });
+    await api.withdrawal('w1');
+    await api.createTransfer({ id: 'x1', to: { username: 'bob' }, amountMinor: 5, pin: '258036' });
+    await api.transfer('x1');
+    await api.createPaymentRequest({ id: 'r1', from: { phone: '+8613800138000' }, amountMinor: 5 });
+    await api.paymentRequests('incoming');
+    await api.payPaymentRequest('r1', { transferId: 'x2', pin: '258036' });
+    await api.declinePaymentRequest('r1');
+    await api.cancelPaymentRequest('r1');
+    await api.receiveQr();
+    await api.receiveQr(1250);
+    await api.resolveQr('jz:abc');
+    await api.payCode();
+    await api.history({ kind: 'transfer', direction: 'in' }, { cursor: 'k', limit: 20 });
+    await api.historyItem('h1');
+    await api.monthly();
+    expect(calls.map((c) => `${c.init?.method} ${c.url}`)).toEqual([
+      'GET /v1/wallet',
+      'GET /v1/wallet/cards',
+      'POST /v1/wallet/cards',
+      'DELETE /v1/wallet/cards/c%2F1',
+      'POST /v1/wallet/topups',
+      'GET /v1/wallet/topups/t1',
+      'POST /v1/wallet/withdrawals',
+      'GET /v1/wallet/withdrawals/w1',
+      'POST /v1/transfers',
+      'GET /v1/transfers/x1',
+      'POST /v1/payment-requests',
+      'GET /v1/payment-requests?role=incoming',
+      'POST /v1/payment-requests/r1/pay',
+      'POST /v1/payment-requests/r1/decline',
+      'POST /v1/payment-requests/r1/cancel',
+      'GET /v1/wallet/qr',
+      'GET /v1/wallet/qr?amountMinor=1250',
+      'POST /v1/wallet/qr/resolve',
+      'POST /v1/wallet/paycode',
+      'GET /v1/wallet/history?cursor=k&limit=20&kind=transfer&direction=in',
+      'GET /v1/wallet/history/h1',
+      'GET /v1/wallet/monthly?months=6',
+    ]);
+    expect(calls[8]?.init?.body).toBe('{"id":"x1","to":{"username":"bob"},"amountMinor":5,"pin":"258036"}');
+    expect(calls[18]?.init?.body).toBeUndefined();
+  });
+
+  it('downloads the history CSV with the bearer token', async () => {
+    const { fetch, calls } = fakeFetch(
+      () => new Response('id,amount\n1,100\n', { status: 200, headers: { 'content-type': 'text/csv' } }),
+    );
+    const api = new ApiClient({ fetch, getToken: () => 'tok-9' });
+    const blob = await api.historyCsv({ kind: 'topup' });
+    expect(await blob.text()).toBe('id,amount\n1,100\n');
+    expect(calls[0]?.url).toBe('/v1/wallet/history.csv?kind=topup');
+    expect(calls[0]?.init?.headers).toMatchObject({ authorization: 'Bearer tok-9', accept: 'text/csv' });
+  });
+
+  it('rejects a failed download with the server error', async () => {
+    const { fetch } = fakeFetch(() => json(401, { error: { code: 'unauthenticated', message: 'no' } }));
+    const error = await rejection(new ApiClient({ fetch }).historyCsv());
+    expect(error.code).toBe('unauthenticated');
+  });
+
   it('rejects with the parsed server error', async () => {
     const { fetch } = fakeFetch(() =>
       json(401, { error: { code: 'pin_incorrect', message: 'wrong', details: { attemptsLeft: 2 } } }),

@@ -1,21 +1,46 @@
 import type {
+  AddCardRequest,
   AuthResponse,
+  BankCard,
   ChangePasswordRequest,
   ClientConfig,
+  CreatePaymentRequest,
+  HistoryItem,
+  HistoryPage,
   LoginRequest,
   Me,
+  MonthlyTotals,
+  PayCode,
+  PaymentRequest,
+  PayPaymentRequest,
+  ReceiveQr,
+  ResolvedQr,
   SessionList,
   SetPinRequest,
   SignupRequest,
+  TopUp,
+  TopUpRequest,
+  Transfer,
+  TransferRequest,
   UpdateProfileRequest,
   VerifyPinRequest,
+  WalletSummary,
+  Withdrawal,
+  WithdrawalRequest,
 } from '@jiaozi/protocol';
+import { type HistoryFilters, historyCsvPath, historyQuery } from '../wallet/history.js';
 
 /** The slice of `fetch` the client needs; tests pass a fake. */
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
 
 /** Codes the client makes up itself when there is no usable server answer. */
-export const CLIENT_ERROR_CODES = ['network_error', 'unexpected_response', 'password_mismatch'] as const;
+export const CLIENT_ERROR_CODES = [
+  'network_error',
+  'unexpected_response',
+  'password_mismatch',
+  'qr_not_found',
+  'camera_unavailable',
+] as const;
 export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 
 export interface ApiErrorInit {
@@ -41,6 +66,14 @@ export class ApiError extends Error {
     this.requestId = init.requestId;
     this.details = init.details ?? {};
   }
+}
+
+function networkError(cause: unknown): ApiError {
+  return new ApiError({
+    status: 0,
+    code: 'network_error',
+    message: cause instanceof Error ? cause.message : String(cause),
+  });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -121,9 +154,9 @@ export class ApiClient {
     this.#timeoutMs = options.timeoutMs ?? 20_000;
   }
 
-  /** One JSON call. Resolves with the parsed body (undefined for 204); rejects with `ApiError`. */
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  /** Sends one request with the bearer token; resolves with the answer if it is a 2xx, else rejects with `ApiError`. */
+  async #send(method: string, path: string, body: unknown, accept: string): Promise<Response> {
+    const headers: Record<string, string> = { accept };
     const token = this.#getToken();
     if (token) headers.authorization = `Bearer ${token}`;
     const init: RequestInit = { method, headers };
@@ -139,11 +172,7 @@ export class ApiClient {
     try {
       response = await this.#fetch(this.#baseUrl + path, init);
     } catch (cause) {
-      throw new ApiError({
-        status: 0,
-        code: 'network_error',
-        message: cause instanceof Error ? cause.message : String(cause),
-      });
+      throw networkError(cause);
     }
 
     if (!response.ok) {
@@ -151,22 +180,34 @@ export class ApiClient {
       if (error.code === 'unauthenticated' && token) this.#onUnauthenticated?.(token);
       throw error;
     }
+    return response;
+  }
+
+  /** One JSON call. Resolves with the parsed body (undefined for 204); rejects with `ApiError`. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.#send(method, path, body, 'application/json');
     if (response.status === 204) return undefined as T;
     let text: string;
     try {
       text = await response.text();
     } catch (cause) {
-      throw new ApiError({
-        status: 0,
-        code: 'network_error',
-        message: cause instanceof Error ? cause.message : String(cause),
-      });
+      throw networkError(cause);
     }
     if (text === '') return undefined as T;
     try {
       return JSON.parse(text) as T;
     } catch {
       throw new ApiError({ status: response.status, code: 'unexpected_response', message: 'Invalid JSON' });
+    }
+  }
+
+  /** A GET of a file (CSV…) with the bearer token, as a Blob; rejects with `ApiError`. */
+  async download(path: string, accept = '*/*'): Promise<Blob> {
+    const response = await this.#send('GET', path, undefined, accept);
+    try {
+      return await response.blob();
+    } catch (cause) {
+      throw networkError(cause);
     }
   }
 
@@ -212,5 +253,99 @@ export class ApiClient {
 
   verifyPin(body: VerifyPinRequest): Promise<void> {
     return this.request('POST', '/v1/me/pin/verify', body);
+  }
+
+  // ---------- Wallet ----------
+
+  wallet(): Promise<WalletSummary> {
+    return this.request('GET', '/v1/wallet');
+  }
+
+  cards(): Promise<{ cards: BankCard[] }> {
+    return this.request('GET', '/v1/wallet/cards');
+  }
+
+  addCard(body: AddCardRequest): Promise<BankCard> {
+    return this.request('POST', '/v1/wallet/cards', body);
+  }
+
+  removeCard(id: string): Promise<void> {
+    return this.request('DELETE', `/v1/wallet/cards/${encodeURIComponent(id)}`);
+  }
+
+  createTopUp(body: TopUpRequest): Promise<TopUp> {
+    return this.request('POST', '/v1/wallet/topups', body);
+  }
+
+  topUp(id: string): Promise<TopUp> {
+    return this.request('GET', `/v1/wallet/topups/${encodeURIComponent(id)}`);
+  }
+
+  createWithdrawal(body: WithdrawalRequest): Promise<Withdrawal> {
+    return this.request('POST', '/v1/wallet/withdrawals', body);
+  }
+
+  withdrawal(id: string): Promise<Withdrawal> {
+    return this.request('GET', `/v1/wallet/withdrawals/${encodeURIComponent(id)}`);
+  }
+
+  createTransfer(body: TransferRequest): Promise<Transfer> {
+    return this.request('POST', '/v1/transfers', body);
+  }
+
+  transfer(id: string): Promise<Transfer> {
+    return this.request('GET', `/v1/transfers/${encodeURIComponent(id)}`);
+  }
+
+  createPaymentRequest(body: CreatePaymentRequest): Promise<PaymentRequest> {
+    return this.request('POST', '/v1/payment-requests', body);
+  }
+
+  paymentRequests(role: 'incoming' | 'outgoing'): Promise<{ requests: PaymentRequest[] }> {
+    return this.request('GET', `/v1/payment-requests?role=${role}`);
+  }
+
+  payPaymentRequest(id: string, body: PayPaymentRequest): Promise<PaymentRequest> {
+    return this.request('POST', `/v1/payment-requests/${encodeURIComponent(id)}/pay`, body);
+  }
+
+  declinePaymentRequest(id: string): Promise<PaymentRequest> {
+    return this.request('POST', `/v1/payment-requests/${encodeURIComponent(id)}/decline`);
+  }
+
+  cancelPaymentRequest(id: string): Promise<PaymentRequest> {
+    return this.request('POST', `/v1/payment-requests/${encodeURIComponent(id)}/cancel`);
+  }
+
+  receiveQr(amountMinor?: number): Promise<ReceiveQr> {
+    const query = amountMinor === undefined ? '' : `?amountMinor=${amountMinor}`;
+    return this.request('GET', `/v1/wallet/qr${query}`);
+  }
+
+  resolveQr(payload: string): Promise<ResolvedQr> {
+    return this.request('POST', '/v1/wallet/qr/resolve', { payload });
+  }
+
+  payCode(): Promise<PayCode> {
+    return this.request('POST', '/v1/wallet/paycode');
+  }
+
+  history(
+    filters: HistoryFilters = {},
+    page: { cursor?: string | null; limit?: number } = {},
+  ): Promise<HistoryPage> {
+    return this.request('GET', `/v1/wallet/history${historyQuery(filters, page)}`);
+  }
+
+  historyCsv(filters: HistoryFilters = {}): Promise<Blob> {
+    return this.download(historyCsvPath(filters), 'text/csv');
+  }
+
+  historyItem(id: string): Promise<HistoryItem> {
+    return this.request('GET', `/v1/wallet/history/${encodeURIComponent(id)}`);
+  }
+
+  monthly(months = 6): Promise<MonthlyTotals> {
+    return this.request('GET', `/v1/wallet/monthly?months=${months}`);
   }
 }

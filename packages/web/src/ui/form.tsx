@@ -12,6 +12,34 @@ export interface TextFieldProps extends InputProps {
   onValueChange: (value: string) => void;
   hint?: ReactNode;
   testId: string;
+  /** A problem with this field found before sending (shown under it, with its code). */
+  error?: FieldProblem | null | undefined;
+}
+
+/** A client-side check that failed: a machine code and the sentence for people. */
+export interface FieldProblem {
+  code: string;
+  message: string;
+}
+
+/**
+ * The error of one field, under it. Like `FormError` it carries `data-testid="form-error"` and
+ * the code, so a test reads either the same way; a form shows at most one of the two at a time.
+ */
+export function FieldError({ id, field, problem }: { id?: string; field: string; problem: FieldProblem }) {
+  return (
+    <p
+      className="field-error"
+      id={id}
+      role="alert"
+      data-testid="form-error"
+      data-code={problem.code}
+      data-field={field}
+    >
+      <AlertIcon size={16} className="field-error-icon" />
+      <span>{problem.message}</span>
+    </p>
+  );
 }
 
 /** A labelled input; the hint is announced with it. */
@@ -22,10 +50,13 @@ export function TextField({
   hint,
   testId,
   className,
+  error,
   ...input
 }: TextFieldProps) {
   const id = useId();
   const hintId = `${id}-hint`;
+  const errorId = `${id}-error`;
+  const describedBy = [error ? errorId : null, hint ? hintId : null].filter(Boolean).join(' ');
   return (
     <div className="field">
       <label className="field-label" htmlFor={id}>
@@ -37,9 +68,11 @@ export function TextField({
         className={className ? `input ${className}` : 'input'}
         value={value}
         onChange={(event) => onValueChange(event.target.value)}
-        aria-describedby={hint ? hintId : undefined}
+        aria-describedby={describedBy || undefined}
+        aria-invalid={error ? true : undefined}
         data-testid={testId}
       />
+      {error ? <FieldError id={errorId} field={testId} problem={error} /> : null}
       {hint ? (
         <p className="field-hint" id={hintId}>
           {hint}

@@ -26,12 +26,15 @@ export function Page({
   title,
   back,
   tabbed = false,
+  action,
   children,
 }: {
   title: string;
   /** Path the back button goes to; no button when absent. */
   back?: string;
   tabbed?: boolean;
+  /** A button at the right of the top bar. */
+  action?: ReactNode;
   children: ReactNode;
 }) {
   const { t } = useI18n();
@@ -53,7 +56,7 @@ export function Page({
           ) : null}
         </div>
         <h1 className="topbar-title">{title}</h1>
-        <div className="topbar-side" />
+        <div className="topbar-side topbar-side-end">{action}</div>
       </header>
       <main className={tabbed ? 'content content-tabbed' : 'content'}>{children}</main>
     </>
