@@ -26,6 +26,8 @@ const KNOWN_TRANSFER_FLAGS = 1 | 2 | 4 | 8;
 const KNOWN_ACCOUNT_FLAGS = 1 | 2 | 4;
 /** Totals are Postgres int8. */
 export const AMOUNT_MAX = 2n ** 63n - 1n;
+/** timeout_seconds is a Postgres int4. */
+export const TIMEOUT_MAX = 2 ** 31 - 1;
 
 export type PendingState = 'pending' | 'posted' | 'voided' | 'expired';
 
@@ -153,16 +155,21 @@ const NOT_KEPT: ReadonlySet<LedgerErrorCode> = new Set([
 
 /** The fields that make two submissions of one id the same transfer. */
 export function fingerprint(t: TransferInput): string {
-  return [
+  return JSON.stringify([
     t.debitAccountId,
     t.creditAccountId,
     t.amount.toString(),
     t.code,
     t.flags,
-    t.pendingId ?? '',
+    t.pendingId,
     t.timeoutSeconds,
-    t.userData ?? '',
-  ].join('|');
+    t.userData,
+  ]);
+}
+
+/** Only well-formed flags can link (a negative or fractional value is refused as unknown). */
+function isLinked(flags: number): boolean {
+  return Number.isInteger(flags) && flags >= 0 && (flags & TransferFlag.linked) !== 0;
 }
 
 function isPostOrVoid(flags: number): boolean {
@@ -257,9 +264,12 @@ function applyOne(w: Working, t: TransferInput, now: Date): TransferResult {
   // Idempotency first: a retry gets the original outcome whatever else changed since.
   const existing = w.transfers.get(t.id);
   if (existing) {
-    return sameTransfer(existing, t)
-      ? { status: 'exists', transfer: existing }
-      : { status: 'failed', code: 'exists_with_different_fields' };
+    if (!sameTransfer(existing, t)) return { status: 'failed', code: 'exists_with_different_fields' };
+    const state = w.pendingStates.get(existing.id);
+    return {
+      status: 'exists',
+      transfer: state && state !== existing.state ? { ...existing, state } : existing,
+    };
   }
   const failed = w.failures.get(t.id);
   if (failed) {
@@ -282,6 +292,7 @@ function applyOne(w: Working, t: TransferInput, now: Date): TransferResult {
     return fail('timeout_reserved_for_pending_transfer');
   if (t.timeoutSeconds < 0 || !Number.isInteger(t.timeoutSeconds))
     return fail('timeout_reserved_for_pending_transfer');
+  if (t.timeoutSeconds > TIMEOUT_MAX) return fail('overflows');
   if (t.amount === 0n) return fail('amount_must_not_be_zero');
   if (t.debitAccountId === t.creditAccountId) return fail('accounts_must_be_different');
   const dr = w.accounts.get(t.debitAccountId);
@@ -402,10 +413,10 @@ export function applyBatch(view: LedgerView, batch: readonly TransferInput[], no
   while (i < batch.length) {
     // The chain starting at i ends at the first transfer without the linked flag.
     let end = i;
-    while (end < batch.length && (batch[end] as TransferInput).flags & TransferFlag.linked) end++;
+    while (end < batch.length && isLinked((batch[end] as TransferInput).flags)) end++;
     const open = end === batch.length;
     const last = open ? batch.length - 1 : end;
-    const chain = last > i || ((batch[i] as TransferInput).flags & TransferFlag.linked) !== 0;
+    const chain = last > i || isLinked((batch[i] as TransferInput).flags);
     if (!chain) {
       const t = batch[i] as TransferInput;
       const r = applyOne(w, t, now);
@@ -420,7 +431,7 @@ export function applyBatch(view: LedgerView, batch: readonly TransferInput[], no
     const chainResults: TransferResult[] = [];
     for (let k = i; k <= last; k++) {
       const t = batch[k] as TransferInput;
-      const r = applyOne(w, t, now);
+      const r = open && k === last ? fail('linked_event_chain_open') : applyOne(w, t, now);
       chainResults.push(r);
       if (r.status === 'failed') {
         faultAt = k;
@@ -428,16 +439,15 @@ export function applyBatch(view: LedgerView, batch: readonly TransferInput[], no
         break;
       }
     }
-    if (faultAt < 0 && open) faultAt = last;
     if (faultAt < 0) {
       for (let k = i; k <= last; k++) results[k] = chainResults[k - i] as TransferResult;
     } else {
       w.restore(snap);
       for (let k = i; k <= last; k++) {
         if (k === faultAt) {
-          const r = chainResults[k - i];
-          results[k] =
-            open && r?.status !== 'failed' ? fail('linked_event_chain_open') : (r ?? fail(faultCode));
+          results[k] = chainResults[k - i] ?? fail(faultCode);
+        } else if (open && k === last) {
+          results[k] = fail('linked_event_chain_open');
         } else {
           results[k] = fail('linked_event_failed');
         }
