@@ -1,13 +1,6 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { Database, LedgerAccountsTable, LedgerTransfersTable } from '../platform/db/schema.js';
-import type {
-  Account,
-  BatchOutcome,
-  Failure,
-  LedgerErrorCode,
-  PendingState,
-  Transfer,
-} from './ledger.core.js';
+import type { Account, BatchOutcome, Failure, LedgerErrorCode, Transfer } from './ledger.core.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 

@@ -97,6 +97,11 @@ export class WalletRepository {
       .executeTakeFirst();
   }
 
+  /** Serialises one user's top-ups until the transaction ends (see WalletService.topUp). */
+  async lockTopUps(trx: Transaction<Database>, userId: string): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`wallet.topup:${userId}`}, 0))`.execute(trx);
+  }
+
   /** Adds to today's outflow unless that would pass the limit; false when it would. */
   async reserveOutflow(userId: string, day: string, amount: bigint, limit: bigint): Promise<boolean> {
     const r = await sql<{ outflow: bigint }>`
@@ -190,6 +195,16 @@ export class WalletRepository {
       .returning('user_id')
       .executeTakeFirst();
     return row?.user_id;
+  }
+
+  /** Gives back a pay code whose charge moved no money. */
+  async restorePaycode(codeHash: string, usedAt: Date): Promise<void> {
+    await this.db
+      .updateTable('paycodes')
+      .set({ used_at: null })
+      .where('code_hash', '=', codeHash)
+      .where('used_at', '=', usedAt)
+      .execute();
   }
 
   /** A wallet's history: the operations (not the posts and voids that finish them), newest first. */

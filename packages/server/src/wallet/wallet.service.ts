@@ -20,7 +20,7 @@ import type { UserRow } from '../identity/identity.repository.js';
 import type { IdentityService, RequestMeta } from '../identity/identity.service.js';
 import { addSeconds, type Clock } from '../kernel/clock.js';
 import { assert, DomainError } from '../kernel/errors.js';
-import { newId } from '../kernel/ids.js';
+import { isUuid, newId } from '../kernel/ids.js';
 import * as limits from '../kernel/limits.js';
 import type { Logger } from '../kernel/logger.js';
 import {
@@ -259,22 +259,29 @@ export class WalletService {
         },
       );
     }
-    if (creditBalance(account) + account.creditsPending + amount > tier.balanceMaxMinor) {
-      throw new DomainError(
-        'balance_limit_exceeded',
-        'This would take your balance over the limit for your KYC tier.',
-        {
-          balanceMaxMinor: wire(tier.balanceMaxMinor),
-        },
-      );
-    }
     const meta: TransferMeta = { kind: 'topup', to: userId };
-    const [result] = await this.ledger.submit([
-      this.#transfer(input.id, this.#bank, account.id, amount, 'topup', meta, {
-        flags: TransferFlag.pending,
-        timeoutSeconds: limits.topUpHoldSeconds,
-      }),
-    ]);
+    const hold = this.#transfer(input.id, this.#bank, account.id, amount, 'topup', meta, {
+      flags: TransferFlag.pending,
+      timeoutSeconds: limits.topUpHoldSeconds,
+    });
+    // Checked and held under a per-user lock, so that concurrent top-ups cannot together
+    // take the balance over the maximum (a retry of a hold already made is not counted twice).
+    const result = await this.db.transaction().execute(async (trx) => {
+      await this.repo.lockTopUps(trx, userId);
+      const [current] = await this.ledger.repo.findAccounts([account.id], trx);
+      const [existing] = await this.ledger.repo.findTransfers([input.id], trx);
+      assert(current, 'the wallet exists');
+      if (!existing && creditBalance(current) + current.creditsPending + amount > tier.balanceMaxMinor) {
+        throw new DomainError(
+          'balance_limit_exceeded',
+          'This would take your balance over the limit for your KYC tier.',
+          {
+            balanceMaxMinor: wire(tier.balanceMaxMinor),
+          },
+        );
+      }
+      return (await this.ledger.applyInTransaction(trx, [hold]))[0];
+    });
     expectOk(result);
     return this.#startOperation(userId, 'topup', input.id, card, amount, requestHash);
   }
@@ -301,6 +308,7 @@ export class WalletService {
     await this.identity.verifyPin(userId, input.pin, meta);
     await this.#reserve(userId, amount, user.kyc_tier);
     const transferMeta: TransferMeta = { kind: 'withdrawal', from: userId };
+    let created = false;
     try {
       const [result] = await this.ledger.submit([
         this.#transfer(input.id, account.id, this.#bank, amount, 'withdrawal', transferMeta, {
@@ -309,10 +317,13 @@ export class WalletService {
         }),
       ]);
       expectOk(result);
+      created = result?.status === 'ok';
     } catch (error) {
       await this.repo.releaseOutflow(userId, this.#day(), amount);
       throw error;
     }
+    // A concurrent retry of the same withdrawal: the original counted against the limit.
+    if (!created) await this.repo.releaseOutflow(userId, this.#day(), amount);
     return this.#startOperation(userId, 'withdrawal', input.id, card, amount, requestHash);
   }
 
@@ -390,8 +401,18 @@ export class WalletService {
     } catch {
       throw new DomainError('invalid_request', 'The callback body is not JSON.', { path: '/body' });
     }
-    const op = await this.repo.findOperation(String(cb.operationId));
-    if (!op || op.status !== 'pending') return 'ignored';
+    if (
+      typeof cb !== 'object' ||
+      cb === null ||
+      typeof cb.operationId !== 'string' ||
+      !isUuid(cb.operationId)
+    ) {
+      throw new DomainError('invalid_request', 'The callback names no operation.', {
+        path: '/body/operationId',
+      });
+    }
+    const op = await this.repo.findOperation(cb.operationId);
+    if (op?.status !== 'pending') return 'ignored';
     if (cb.amountMinor !== op.amount.toString() || cb.currency !== op.currency) {
       this.logger.error({ operationId: op.id }, 'bank callback does not match the operation; ignored');
       return 'ignored';
@@ -517,8 +538,13 @@ export class WalletService {
     meta: RequestMeta,
     kind: 'transfer' | 'paycode' = 'transfer',
   ): Promise<{ transfer: Transfer; created: boolean }> {
-    const { user: payee } = await this.resolvePayee(input.to);
+    const { user: payee, amountMinor: fixedAmount } = await this.resolvePayee(input.to);
     if (payee.id === payerId) throw new DomainError('cannot_pay_self', 'You cannot pay yourself.');
+    if (fixedAmount !== null && fixedAmount !== BigInt(input.amountMinor)) {
+      throw new DomainError('invalid_amount', 'This QR code asks for a fixed amount.', {
+        amountMinor: wire(fixedAmount),
+      });
+    }
     const [payer, from, to] = await Promise.all([
       this.identity.getUser(payerId),
       this.wallet(payerId),
@@ -843,26 +869,34 @@ export class WalletService {
       return { transfer: await this.#toTransfer(existing), created: false };
     }
     if (!isPayCodeShape(input.code)) throw new DomainError('paycode_invalid', 'That is not a pay code.');
-    const payerId = await this.repo.consumePaycode(sha256(input.code), this.clock.now());
+    const codeHash = sha256(input.code);
+    const usedAt = this.clock.now();
+    const payerId = await this.repo.consumePaycode(codeHash, usedAt);
     if (!payerId)
       throw new DomainError('paycode_invalid', 'The pay code is unknown, expired or already used.');
-    if (payerId === merchantId)
-      throw new DomainError('cannot_pay_self', 'You cannot charge your own pay code.');
-    const [payer, merchant, from, to] = await Promise.all([
-      this.identity.getUser(payerId),
-      this.identity.getUser(merchantId),
-      this.wallet(payerId),
-      this.wallet(merchantId),
-    ]);
-    const amount = BigInt(input.amountMinor);
-    this.#checkAmount(amount, payer.kyc_tier);
-    const t = this.#transfer(input.id, from.id, to.id, amount, 'paycode', {
-      kind: 'paycode',
-      from: payerId,
-      to: merchantId,
-      note: input.note?.trim() ?? '',
-    });
-    return this.#send(payer, merchant, t, amount);
+    try {
+      if (payerId === merchantId)
+        throw new DomainError('cannot_pay_self', 'You cannot charge your own pay code.');
+      const [payer, merchant, from, to] = await Promise.all([
+        this.identity.getUser(payerId),
+        this.identity.getUser(merchantId),
+        this.wallet(payerId),
+        this.wallet(merchantId),
+      ]);
+      const amount = BigInt(input.amountMinor);
+      this.#checkAmount(amount, payer.kyc_tier);
+      const t = this.#transfer(input.id, from.id, to.id, amount, 'paycode', {
+        kind: 'paycode',
+        from: payerId,
+        to: merchantId,
+        note: input.note?.trim() ?? '',
+      });
+      return await this.#send(payer, merchant, t, amount);
+    } catch (error) {
+      // A charge that moved nothing leaves the customer's code usable until it expires.
+      if (error instanceof DomainError) await this.repo.restorePaycode(codeHash, usedAt);
+      throw error;
+    }
   }
 
   // ── History ──────────────────────────────────────────────────────────────
