@@ -76,7 +76,8 @@ export const ERROR_TABLE = {
   },
   daily_limit_exceeded: {
     status: 409,
-    meaning: 'Paying this would go over the daily limit for your KYC tier. `details` has the limit and what is left.',
+    meaning:
+      'Paying this would go over the daily limit for your KYC tier. `details` has the limit and what is left.',
   },
   balance_limit_exceeded: {
     status: 409,
