@@ -66,6 +66,15 @@ interface RawTransfer {
   created_at: string;
 }
 
+interface ReadResult {
+  last_batch_id: string;
+  last_hash: string;
+  accounts: RawAccount[] | null;
+  transfers: RawTransfer[] | null;
+  failures: Failure[] | null;
+  due: RawTransfer[] | null;
+}
+
 function fromRawAccount(r: RawAccount): Account {
   return {
     id: r.id,
@@ -222,12 +231,10 @@ export class LedgerRepository {
   }
 
   /**
-   * Everything a batch reads, in one statement, once the chain head is locked (by an earlier
-   * statement: a statement's snapshot is taken before it waits for a lock, so reading in the
-   * statement that waits would miss what the previous batch wrote): the touched accounts
-   * (locked, in id order), the transfers with the batch's ids or the pending ids it names,
-   * the failures with its ids, and holds whose timeout has passed. Totals travel as text so
-   * that no bigint goes through a JavaScript number.
+   * Everything a batch reads, in one call (`ledger_read_batch`): it takes the chain head lock,
+   * then reads the touched accounts (locked, in id order), the transfers with the batch's
+   * ids or the pending ids it names, the failures with its ids, and holds whose timeout has
+   * passed. Totals travel as text so that no bigint goes through a JavaScript number.
    */
   async readBatch(
     trx: Transaction<Database>,
@@ -246,49 +253,17 @@ export class LedgerRepository {
     failures: Failure[];
     due: Transfer[];
   }> {
-    const transferJson = (alias: string) =>
-      sql.raw(`json_build_object(
-        'id', ${alias}.id, 'debit_account_id', ${alias}.debit_account_id, 'credit_account_id', ${alias}.credit_account_id,
-        'amount', ${alias}.amount::text, 'currency', ${alias}.currency, 'code', ${alias}.code, 'flags', ${alias}.flags,
-        'pending_id', ${alias}.pending_id, 'timeout_seconds', ${alias}.timeout_seconds, 'expires_at', ${alias}.expires_at,
-        'state', ${alias}.state, 'user_data', ${alias}.user_data, 'fingerprint', ${alias}.fingerprint,
-        'batch_id', ${alias}.batch_id::text, 'created_at', ${alias}.created_at)`);
-    const result = await sql<{
-      chain: { last_batch_id: string; last_hash: string };
-      accounts: RawAccount[] | null;
-      transfers: RawTransfer[] | null;
-      failures: Failure[] | null;
-      due: RawTransfer[] | null;
-    }>`
-      WITH chain AS (
-        SELECT last_batch_id::text AS last_batch_id, last_hash FROM ledger_chain WHERE singleton
-      ), tr AS (
-        SELECT * FROM ledger_transfers WHERE id = ANY(${[...input.transferIds]}::uuid[])
-      ), due AS (
-        SELECT * FROM ledger_transfers
-        WHERE state = 'pending' AND expires_at IS NOT NULL AND expires_at <= ${input.now}
-        ORDER BY expires_at LIMIT ${input.maxExpiries}
-      ), acc AS (
-        SELECT id, currency, code, flags, debits_pending::text AS debits_pending, debits_posted::text AS debits_posted,
-               credits_pending::text AS credits_pending, credits_posted::text AS credits_posted, version::text AS version
-        FROM ledger_accounts
-        WHERE id = ANY(${[...input.accountIds]}::uuid[])
-           OR id IN (SELECT debit_account_id FROM tr UNION SELECT credit_account_id FROM tr
-                     UNION SELECT debit_account_id FROM due UNION SELECT credit_account_id FROM due)
-        ORDER BY id
-        FOR UPDATE
-      )
-      SELECT (SELECT row_to_json(chain) FROM chain) AS chain,
-             (SELECT json_agg(acc) FROM acc) AS accounts,
-             (SELECT json_agg(${transferJson('tr')}) FROM tr) AS transfers,
-             (SELECT json_agg(json_build_object('id', f.id, 'code', f.code, 'fingerprint', f.fingerprint))
-                FROM ledger_failures f WHERE f.id = ANY(${[...input.ids]}::uuid[])) AS failures,
-             (SELECT json_agg(${transferJson('due')}) FROM due) AS due`.execute(trx);
-    const row = result.rows[0];
-    if (!row?.chain) throw new Error('the ledger chain head is missing');
+    const result = await sql<{ batch: ReadResult | string }>`
+      SELECT ledger_read_batch(
+        ${[...input.ids]}::uuid[], ${[...input.transferIds]}::uuid[], ${[...input.accountIds]}::uuid[],
+        ${input.now}::timestamptz, ${input.maxExpiries}::int4
+      ) AS batch`.execute(trx);
+    const raw = result.rows[0]?.batch;
+    if (!raw) throw new Error('the ledger chain head is missing');
+    const row = typeof raw === 'string' ? (JSON.parse(raw) as ReadResult) : raw;
     return {
-      lastBatchId: BigInt(row.chain.last_batch_id),
-      lastHash: row.chain.last_hash,
+      lastBatchId: BigInt(row.last_batch_id),
+      lastHash: row.last_hash,
       accounts: (row.accounts ?? []).map(fromRawAccount),
       transfers: (row.transfers ?? []).map(fromRawTransfer),
       failures: row.failures ?? [],
@@ -296,7 +271,7 @@ export class LedgerRepository {
     };
   }
 
-  /** Writes everything a batch decided in one statement: one round trip, one commit. */
+  /** Writes everything a batch decided in one call (`ledger_write_batch`). */
   async writeOutcome(
     trx: Transaction<Database>,
     batch: { id: bigint; prevHash: string; hash: string; at: Date },
@@ -310,55 +285,23 @@ export class LedgerRepository {
     const a = [...outcome.accounts.values()];
     const iso = (d: Date | null) => (d === null ? null : d.toISOString());
     await sql`
-      WITH ins_t AS (
-        INSERT INTO ledger_transfers (id, debit_account_id, credit_account_id, amount, currency, code, flags, pending_id,
-          timeout_seconds, expires_at, state, user_data, fingerprint, batch_id, created_at)
-        SELECT id, debit, credit, amount, currency, code, flags, pending_id, timeout_seconds, expires_at, state, user_data,
-               fingerprint, ${batch.id.toString()}::int8, created_at
-        FROM unnest(
-          ${t.map((x) => x.id)}::uuid[], ${t.map((x) => x.debitAccountId)}::uuid[], ${t.map((x) => x.creditAccountId)}::uuid[],
-          ${t.map((x) => x.amount.toString())}::int8[], ${t.map((x) => x.currency)}::text[], ${t.map((x) => x.code)}::text[],
-          ${t.map((x) => x.flags)}::int4[], ${t.map((x) => x.pendingId)}::uuid[], ${t.map((x) => x.timeoutSeconds)}::int4[],
-          ${t.map((x) => iso(x.expiresAt))}::timestamptz[],
-          ${t.map((x) => outcome.pendingStates.get(x.id) ?? x.state)}::text[], ${t.map((x) => x.userData)}::text[],
-          ${t.map((x) => x.fingerprint)}::text[], ${t.map((x) => x.timestamp.toISOString())}::timestamptz[]
-        ) AS v(id, debit, credit, amount, currency, code, flags, pending_id, timeout_seconds, expires_at, state, user_data,
-               fingerprint, created_at)
-      ), ins_f AS (
-        INSERT INTO ledger_failures (id, code, fingerprint, batch_id, created_at)
-        SELECT id, code, fingerprint, ${batch.id.toString()}::int8, ${batch.at}
-        FROM unnest(${f.map((x) => x.id)}::uuid[], ${f.map((x) => x.code)}::text[], ${f.map((x) => x.fingerprint)}::text[])
-          AS v(id, code, fingerprint)
-      ), ins_e AS (
-        INSERT INTO ledger_entries (account_id, version, transfer_id, batch_id, debits_pending, debits_posted,
-          credits_pending, credits_posted, created_at)
-        SELECT account_id, version, transfer_id, ${batch.id.toString()}::int8, dp, dpo, cp, cpo, ${batch.at}
-        FROM unnest(
-          ${e.map((x) => x.accountId)}::uuid[], ${e.map((x) => x.version.toString())}::int8[], ${e.map((x) => x.transferId)}::uuid[],
-          ${e.map((x) => x.debitsPending.toString())}::int8[], ${e.map((x) => x.debitsPosted.toString())}::int8[],
-          ${e.map((x) => x.creditsPending.toString())}::int8[], ${e.map((x) => x.creditsPosted.toString())}::int8[]
-        ) AS v(account_id, version, transfer_id, dp, dpo, cp, cpo)
-      ), upd_s AS (
-        UPDATE ledger_transfers AS lt SET state = v.state
-        FROM unnest(${states.map(([id]) => id)}::uuid[], ${states.map(([, st]) => st)}::text[]) AS v(id, state)
-        WHERE lt.id = v.id AND lt.state = 'pending'
-      ), upd_a AS (
-        UPDATE ledger_accounts AS la SET
-          debits_pending = v.dp, debits_posted = v.dpo, credits_pending = v.cp, credits_posted = v.cpo,
-          version = v.version, updated_at = ${batch.at}
-        FROM unnest(
-          ${a.map((x) => x.id)}::uuid[], ${a.map((x) => x.debitsPending.toString())}::int8[],
-          ${a.map((x) => x.debitsPosted.toString())}::int8[], ${a.map((x) => x.creditsPending.toString())}::int8[],
-          ${a.map((x) => x.creditsPosted.toString())}::int8[], ${a.map((x) => x.version.toString())}::int8[]
-        ) AS v(id, dp, dpo, cp, cpo, version)
-        WHERE la.id = v.id
-      ), ins_b AS (
-        INSERT INTO ledger_batches (id, prev_hash, hash, transfer_count, created_at)
-        VALUES (${batch.id.toString()}::int8, ${batch.prevHash}, ${batch.hash}, ${t.length + f.length}, ${batch.at})
-      )
-      UPDATE ledger_chain SET last_batch_id = ${batch.id.toString()}::int8, last_hash = ${batch.hash} WHERE singleton`.execute(
-      trx,
-    );
+      SELECT ledger_write_batch(
+        ${batch.id.toString()}::int8, ${batch.prevHash}, ${batch.hash}, ${batch.at}::timestamptz,
+        ${t.map((x) => x.id)}::uuid[], ${t.map((x) => x.debitAccountId)}::uuid[], ${t.map((x) => x.creditAccountId)}::uuid[],
+        ${t.map((x) => x.amount.toString())}::int8[], ${t.map((x) => x.currency)}::text[], ${t.map((x) => x.code)}::text[],
+        ${t.map((x) => x.flags)}::int4[], ${t.map((x) => x.pendingId)}::uuid[], ${t.map((x) => x.timeoutSeconds)}::int4[],
+        ${t.map((x) => iso(x.expiresAt))}::timestamptz[],
+        ${t.map((x) => outcome.pendingStates.get(x.id) ?? x.state)}::text[], ${t.map((x) => x.userData)}::text[],
+        ${t.map((x) => x.fingerprint)}::text[], ${t.map((x) => x.timestamp.toISOString())}::timestamptz[],
+        ${f.map((x) => x.id)}::uuid[], ${f.map((x) => x.code)}::text[], ${f.map((x) => x.fingerprint)}::text[],
+        ${e.map((x) => x.accountId)}::uuid[], ${e.map((x) => x.version.toString())}::int8[], ${e.map((x) => x.transferId)}::uuid[],
+        ${e.map((x) => x.debitsPending.toString())}::int8[], ${e.map((x) => x.debitsPosted.toString())}::int8[],
+        ${e.map((x) => x.creditsPending.toString())}::int8[], ${e.map((x) => x.creditsPosted.toString())}::int8[],
+        ${states.map(([id]) => id)}::uuid[], ${states.map(([, st]) => st)}::text[],
+        ${a.map((x) => x.id)}::uuid[], ${a.map((x) => x.debitsPending.toString())}::int8[],
+        ${a.map((x) => x.debitsPosted.toString())}::int8[], ${a.map((x) => x.creditsPending.toString())}::int8[],
+        ${a.map((x) => x.creditsPosted.toString())}::int8[], ${a.map((x) => x.version.toString())}::int8[]
+      )`.execute(trx);
   }
 
   /** An account's totals right after its `version`-th entry (version 0: all zero). */

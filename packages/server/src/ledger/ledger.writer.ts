@@ -71,7 +71,6 @@ export async function applyGroups(
     if (t.debitAccountId) accountIds.add(t.debitAccountId);
     if (t.creditAccountId) accountIds.add(t.creditAccountId);
   }
-  await repo.lockChain(trx);
   const read = await repo.readBatch(trx, {
     ids,
     transferIds: [...new Set([...ids, ...pendingIds])],
