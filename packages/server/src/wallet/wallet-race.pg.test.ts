@@ -262,6 +262,83 @@ describe('wallet races on Postgres', () => {
     });
   });
 
+  it('20 concurrent copies of one payment of a request (one transfer id): all answer paid, the money moves once', async () => {
+    const amount = 2_100;
+    const requester = await newUser();
+    const payer = await newUser();
+    await fund(payer, 50_000);
+    const created = await requester.request('POST', '/v1/payment-requests', {
+      id: newId(),
+      from: { userId: payer.userId },
+      amountMinor: amount,
+    });
+    const request = created.json() as PaymentRequest;
+    const transferId = newId();
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        payer.request('POST', `/v1/payment-requests/${request.id}/pay`, { transferId, pin: PIN }),
+      ),
+    );
+    expect(tally(responses)).toEqual({ '200': 20 });
+    for (const r of responses) expect((r.json() as PaymentRequest).transferId).toBe(transferId);
+    expect(await money(payer)).toEqual({
+      balance: 50_000 - amount,
+      available: 50_000 - amount,
+      incoming: 0,
+      usedToday: amount,
+    });
+  });
+
+  it('10 concurrent copies of one pay-code charge (one id): one 201, the rest answer the same transfer', async () => {
+    const amount = 900;
+    const customer = await newUser();
+    const merchant = await newUser();
+    await fund(customer, 10_000);
+    const { code } = (await customer.request('POST', '/v1/wallet/paycode')).json() as PayCode;
+    const id = newId();
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        merchant.request('POST', '/v1/paycode-charges', { id, code, amountMinor: amount }),
+      ),
+    );
+    expect(tally(responses)).toEqual({ '200': 9, '201': 1 });
+    for (const r of responses) expect((r.json() as Transfer).id).toBe(id);
+    expect((await money(customer)).balance).toBe(10_000 - amount);
+  });
+
+  it('20 concurrent copies of one transfer near the daily limit: one 201, nineteen 200, counted once', async () => {
+    const payer = await newUser(0);
+    const payee = await newUser();
+    const cardId = await fund(payer, 200_000);
+    const more = await payer.request('POST', '/v1/wallet/topups', {
+      id: newId(),
+      cardId,
+      amountMinor: 200_000,
+    });
+    expect(more.statusCode, more.body).toBe(202);
+    await t.services.bank.idle();
+    const first = await payer.request('POST', '/v1/transfers', {
+      id: newId(),
+      to: { userId: payee.userId },
+      amountMinor: 200_000,
+      pin: PIN,
+    });
+    expect(first.statusCode, first.body).toBe(201);
+    const id = newId();
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        payer.request('POST', '/v1/transfers', {
+          id,
+          to: { userId: payee.userId },
+          amountMinor: 200_000,
+          pin: PIN,
+        }),
+      ),
+    );
+    expect(tally(responses)).toEqual({ '200': 19, '201': 1 });
+    expect(await money(payer)).toEqual({ balance: 0, available: 0, incoming: 0, usedToday: 400_000 });
+  });
+
   it('the ledger verifies clean afterwards', async () => {
     await t.services.bank.idle();
     const report = await t.services.ledger.verify();

@@ -175,7 +175,14 @@ export class WalletRepository {
   async insertPaycode(codeHash: string, userId: string, now: Date, expiresAt: Date): Promise<void> {
     await this.db
       .insertInto('paycodes')
-      .values({ code_hash: codeHash, user_id: userId, created_at: now, expires_at: expiresAt, used_at: null })
+      .values({
+        code_hash: codeHash,
+        user_id: userId,
+        created_at: now,
+        expires_at: expiresAt,
+        used_at: null,
+        charge_id: null,
+      })
       .execute();
     // Old codes are of no use to anyone: keep the table small.
     await this.db
@@ -185,10 +192,10 @@ export class WalletRepository {
   }
 
   /** Uses a live pay code once; the payer's id, or undefined when unknown, used or expired. */
-  async consumePaycode(codeHash: string, now: Date): Promise<string | undefined> {
+  async consumePaycode(codeHash: string, chargeId: string, now: Date): Promise<string | undefined> {
     const row = await this.db
       .updateTable('paycodes')
-      .set({ used_at: now })
+      .set({ used_at: now, charge_id: chargeId })
       .where('code_hash', '=', codeHash)
       .where('used_at', 'is', null)
       .where('expires_at', '>', now)
@@ -197,11 +204,21 @@ export class WalletRepository {
     return row?.user_id;
   }
 
+  /** Which charge used a pay code (null while unused). */
+  async paycodeCharge(codeHash: string): Promise<string | null | undefined> {
+    const row = await this.db
+      .selectFrom('paycodes')
+      .select('charge_id')
+      .where('code_hash', '=', codeHash)
+      .executeTakeFirst();
+    return row?.charge_id;
+  }
+
   /** Gives back a pay code whose charge moved no money. */
   async restorePaycode(codeHash: string, usedAt: Date): Promise<void> {
     await this.db
       .updateTable('paycodes')
-      .set({ used_at: null })
+      .set({ used_at: null, charge_id: null })
       .where('code_hash', '=', codeHash)
       .where('used_at', '=', usedAt)
       .execute();

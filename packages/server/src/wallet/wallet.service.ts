@@ -579,7 +579,14 @@ export class WalletService {
     t: TransferInput,
     amount: bigint,
   ): Promise<{ transfer: Transfer; created: boolean }> {
-    await this.#reserve(payer.id, amount, payer.kyc_tier);
+    try {
+      await this.#reserve(payer.id, amount, payer.kyc_tier);
+    } catch (error) {
+      // A concurrent copy of this request may have moved the money meanwhile: answer it.
+      const replay = await this.#replayTransfer(t);
+      if (replay) return { transfer: await this.#toTransfer(replay), created: false };
+      throw error;
+    }
     let result: TransferResult | undefined;
     try {
       [result] = await this.ledger.submit([t], async (trx, results) => {
@@ -734,18 +741,28 @@ export class WalletService {
       requestId: row.id,
     });
     try {
-      const paid = await this.db.transaction().execute(async (trx) => {
-        const locked = await this.repo.lockRequest(trx, id);
-        assert(locked, 'the request exists');
-        this.#assertPending(locked);
-        const [result] = await this.ledger.applyInTransaction(trx, [t]);
-        expectOk(result);
-        const updated = await this.repo.decideRequest(trx, id, 'paid', this.clock.now(), t.id);
-        assert(updated, 'a locked pending request can be decided');
-        await writeOutbox(trx, [this.#receivedEvent(payer, requester, t)], this.clock.now());
-        return updated;
-      });
-      return this.#toRequest(paid);
+      const paid = await this.db
+        .transaction()
+        .execute(async (trx): Promise<{ replay: PaymentRequestRow } | { paid: PaymentRequestRow }> => {
+          const locked = await this.repo.lockRequest(trx, id);
+          assert(locked, 'the request exists');
+          // A concurrent retry of this very payment finds it done: the original answer.
+          if (locked.status === 'paid' && locked.transfer_id === input.transferId) {
+            return { replay: locked };
+          }
+          this.#assertPending(locked);
+          const [result] = await this.ledger.applyInTransaction(trx, [t]);
+          expectOk(result);
+          const updated = await this.repo.decideRequest(trx, id, 'paid', this.clock.now(), t.id);
+          assert(updated, 'a locked pending request can be decided');
+          await writeOutbox(trx, [this.#receivedEvent(payer, requester, t)], this.clock.now());
+          return { paid: updated as PaymentRequestRow };
+        });
+      if ('replay' in paid) {
+        await this.repo.releaseOutflow(userId, this.#day(), row.amount);
+        return this.#toRequest(paid.replay);
+      }
+      return this.#toRequest(paid.paid);
     } catch (error) {
       await this.repo.releaseOutflow(userId, this.#day(), row.amount);
       throw error;
@@ -871,9 +888,16 @@ export class WalletService {
     if (!isPayCodeShape(input.code)) throw new DomainError('paycode_invalid', 'That is not a pay code.');
     const codeHash = sha256(input.code);
     const usedAt = this.clock.now();
-    const payerId = await this.repo.consumePaycode(codeHash, usedAt);
-    if (!payerId)
+    const payerId = await this.repo.consumePaycode(codeHash, input.id, usedAt);
+    if (!payerId) {
+      // A concurrent copy of this very charge may hold the code: wait for its answer.
+      for (let i = 0; i < 50 && (await this.repo.paycodeCharge(codeHash)) === input.id; i++) {
+        const [charged] = await this.ledger.transfers([input.id]);
+        if (charged) return this.chargePayCode(merchantId, input);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       throw new DomainError('paycode_invalid', 'The pay code is unknown, expired or already used.');
+    }
     try {
       if (payerId === merchantId)
         throw new DomainError('cannot_pay_self', 'You cannot charge your own pay code.');

@@ -169,6 +169,7 @@ export interface PaycodesTable {
   created_at: Timestamp;
   expires_at: Timestamp;
   used_at: Timestamp | null;
+  charge_id: string | null;
 }
 
 export interface WalletDailyUsageTable {

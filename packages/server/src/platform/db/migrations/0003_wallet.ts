@@ -86,7 +86,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
       created_at timestamptz NOT NULL,
       expires_at timestamptz NOT NULL,
-      used_at timestamptz
+      used_at timestamptz,
+      charge_id uuid
     )
   `.execute(db);
   await sql`CREATE INDEX paycodes_expiry_idx ON paycodes (expires_at)`.execute(db);
