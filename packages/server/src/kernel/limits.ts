@@ -73,3 +73,6 @@ export const historyExportRowsMax = 100_000;
 export const monthlyTotalsMonthsMax = 24;
 /** Amounts on the wire are JSON numbers: safe integers only. */
 export const amountWireMaxMinor = Number.MAX_SAFE_INTEGER;
+/** A copy of a payment sent while the first is in flight waits this long for its answer. */
+export const concurrentCopyWaitPolls = 100;
+export const concurrentCopyPollIntervalMs = 20;

@@ -102,6 +102,16 @@ export class WalletRepository {
     await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`wallet.topup:${userId}`}, 0))`.execute(trx);
   }
 
+  /** True for the first caller with this id, false for every copy after it. */
+  async claim(id: string, now: Date): Promise<boolean> {
+    const r = await this.db
+      .insertInto('wallet_claims')
+      .values({ id, created_at: now })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    return (r.numInsertedOrUpdatedRows ?? 0n) > 0n;
+  }
+
   /** Adds to today's outflow unless that would pass the limit; false when it would. */
   async reserveOutflow(userId: string, day: string, amount: bigint, limit: bigint): Promise<boolean> {
     const r = await sql<{ outflow: bigint }>`

@@ -564,6 +564,16 @@ export class WalletService {
     return this.#send(payer, payee, t, amount);
   }
 
+  /** Waits (briefly) for a concurrent copy of `t` to reach the ledger. */
+  async #awaitTransfer(t: TransferInput): Promise<LedgerTransfer | null> {
+    for (let i = 0; i < limits.concurrentCopyWaitPolls; i++) {
+      const replay = await this.#replayTransfer(t);
+      if (replay) return replay;
+      await new Promise((resolve) => setTimeout(resolve, limits.concurrentCopyPollIntervalMs));
+    }
+    return null;
+  }
+
   async #replayTransfer(t: TransferInput): Promise<LedgerTransfer | null> {
     const [existing] = await this.ledger.transfers([t.id]);
     if (!existing) return null;
@@ -579,14 +589,12 @@ export class WalletService {
     t: TransferInput,
     amount: bigint,
   ): Promise<{ transfer: Transfer; created: boolean }> {
-    try {
-      await this.#reserve(payer.id, amount, payer.kyc_tier);
-    } catch (error) {
-      // A concurrent copy of this request may have moved the money meanwhile: answer it.
-      const replay = await this.#replayTransfer(t);
+    if (!(await this.repo.claim(t.id, this.clock.now()))) {
+      // Another copy of this request is on its way: its answer is this one's answer.
+      const replay = await this.#awaitTransfer(t);
       if (replay) return { transfer: await this.#toTransfer(replay), created: false };
-      throw error;
     }
+    await this.#reserve(payer.id, amount, payer.kyc_tier);
     let result: TransferResult | undefined;
     try {
       [result] = await this.ledger.submit([t], async (trx, results) => {

@@ -178,6 +178,11 @@ export interface WalletDailyUsageTable {
   outflow: bigint;
 }
 
+export interface WalletClaimsTable {
+  id: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -195,6 +200,7 @@ export interface Database {
   payment_requests: PaymentRequestsTable;
   paycodes: PaycodesTable;
   wallet_daily_usage: WalletDailyUsageTable;
+  wallet_claims: WalletClaimsTable;
 }
 
 export type { Generated };

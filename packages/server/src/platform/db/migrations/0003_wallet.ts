@@ -101,6 +101,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )
   `.execute(db);
 
+  // The first copy of a payment request claims its id; copies sent at the same time wait for
+  // its answer instead of racing it for the daily limit.
+  await sql`
+    CREATE TABLE wallet_claims (
+      id uuid PRIMARY KEY,
+      created_at timestamptz NOT NULL
+    )
+  `.execute(db);
+
   await sql`CREATE INDEX ledger_transfers_debit_idx ON ledger_transfers (debit_account_id, created_at DESC, id DESC)`.execute(
     db,
   );
