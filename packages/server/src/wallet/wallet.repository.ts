@@ -1,4 +1,4 @@
-import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, type Selectable, sql, type Transaction } from 'kysely';
 import type {
   BankCardsTable,
   BankOperationsTable,
@@ -234,10 +234,12 @@ export class WalletRepository {
       .execute();
   }
 
-  /** A wallet's history: the operations (not the posts and voids that finish them), newest first. */
-  async history(accountId: string, filters: HistoryFilters, limit: number): Promise<HistoryRow[]> {
-    const f = filters;
-    const rows = await sql<HistoryRow>`
+  /**
+   * History rows of a wallet: the operations (not the posts and voids that finish them) with
+   * the posted amount of a hold, the balance right after, and the bank card of bank ones.
+   */
+  #historyRows(accountId: string, where: RawBuilder<unknown>, tail: RawBuilder<unknown>) {
+    return sql<HistoryRow>`
       SELECT t.*, (t.debit_account_id = ${accountId}) AS outgoing,
              post.amount AS post_amount,
              bal.balance AS balance_after,
@@ -254,36 +256,31 @@ export class WalletRepository {
       LEFT JOIN bank_cards bc ON bc.id = bo.card_id
       WHERE (t.debit_account_id = ${accountId} OR t.credit_account_id = ${accountId})
         AND (t.flags & 12) = 0
-        ${f.kind ? sql`AND (t.user_data::jsonb ->> 'kind') = ${f.kind}` : sql``}
-        ${f.direction === 'out' ? sql`AND t.debit_account_id = ${accountId}` : sql``}
-        ${f.direction === 'in' ? sql`AND t.credit_account_id = ${accountId}` : sql``}
-        ${f.from ? sql`AND t.created_at >= ${f.from}` : sql``}
-        ${f.to ? sql`AND t.created_at < ${f.to}` : sql``}
-        ${f.counterparty ? sql`AND ((t.user_data::jsonb ->> 'from') = ${f.counterparty} OR (t.user_data::jsonb ->> 'to') = ${f.counterparty})` : sql``}
-        ${f.before ? sql`AND (t.created_at, t.id) < (${f.before.createdAt}, ${f.before.id}::uuid)` : sql``}
-      ORDER BY t.created_at DESC, t.id DESC
-      LIMIT ${limit}`.execute(this.db);
+        ${where}
+      ${tail}`.execute(this.db);
+  }
+
+  /** A wallet's history, newest first, filtered and paged by cursor. */
+  async history(accountId: string, filters: HistoryFilters, limit: number): Promise<HistoryRow[]> {
+    const f = filters;
+    const where = sql`
+      ${f.kind ? sql`AND (t.user_data::jsonb ->> 'kind') = ${f.kind}` : sql``}
+      ${f.direction === 'out' ? sql`AND t.debit_account_id = ${accountId}` : sql``}
+      ${f.direction === 'in' ? sql`AND t.credit_account_id = ${accountId}` : sql``}
+      ${f.from ? sql`AND t.created_at >= ${f.from}` : sql``}
+      ${f.to ? sql`AND t.created_at < ${f.to}` : sql``}
+      ${f.counterparty ? sql`AND ((t.user_data::jsonb ->> 'from') = ${f.counterparty} OR (t.user_data::jsonb ->> 'to') = ${f.counterparty})` : sql``}
+      ${f.before ? sql`AND (t.created_at, t.id) < (${f.before.createdAt}, ${f.before.id}::uuid)` : sql``}`;
+    const rows = await this.#historyRows(
+      accountId,
+      where,
+      sql`ORDER BY t.created_at DESC, t.id DESC LIMIT ${limit}`,
+    );
     return rows.rows;
   }
 
   async historyItem(accountId: string, transferId: string): Promise<HistoryRow | undefined> {
-    const rows = await sql<HistoryRow>`
-      SELECT t.*, (t.debit_account_id = ${accountId}) AS outgoing,
-             post.amount AS post_amount,
-             bal.balance AS balance_after,
-             bc.bank_name, bc.last4 AS card_last4
-      FROM ledger_transfers t
-      LEFT JOIN ledger_transfers post ON post.pending_id = t.id AND (post.flags & 4) <> 0
-      LEFT JOIN LATERAL (
-        SELECT e.credits_posted - e.debits_posted AS balance FROM ledger_entries e
-        WHERE e.account_id = ${accountId} AND e.transfer_id = coalesce(post.id, t.id)
-          AND ((t.flags & 2) = 0 OR post.id IS NOT NULL)
-        ORDER BY e.version DESC LIMIT 1
-      ) bal ON true
-      LEFT JOIN bank_operations bo ON bo.id = t.id
-      LEFT JOIN bank_cards bc ON bc.id = bo.card_id
-      WHERE t.id = ${transferId} AND (t.flags & 12) = 0
-        AND (t.debit_account_id = ${accountId} OR t.credit_account_id = ${accountId})`.execute(this.db);
+    const rows = await this.#historyRows(accountId, sql`AND t.id = ${transferId}`, sql``);
     return rows.rows[0];
   }
 
