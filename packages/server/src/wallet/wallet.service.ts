@@ -57,6 +57,7 @@ import {
   qrMessage,
 } from './wallet.core.js';
 import {
+  type CardRow,
   type HistoryFilters,
   type HistoryRow,
   type PaymentRequestRow,
@@ -237,18 +238,9 @@ export class WalletService {
    * posted on its confirmation or released on its refusal.
    */
   async topUp(userId: string, input: { id: string; cardId: string; amountMinor: number }): Promise<TopUp> {
-    const requestHash = sha256(
-      JSON.stringify({ kind: 'topup', cardId: input.cardId, amount: input.amountMinor }),
-    );
-    const replay = await this.#replayOperation(userId, input.id, requestHash);
-    if (replay) return replay;
-    const amount = BigInt(input.amountMinor);
-    const [user, card, account] = await Promise.all([
-      this.identity.getUser(userId),
-      this.repo.findCard(userId, input.cardId),
-      this.wallet(userId),
-    ]);
-    if (!card) throw new DomainError('not_found', 'No such card.');
+    const op = await this.#openBankOperation(userId, 'topup', input);
+    if ('replay' in op) return op.replay;
+    const { amount, user, card, account, requestHash } = op;
     const tier = limitsFor(user.kyc_tier);
     if (checkAmount(amount, user.kyc_tier)) {
       throw new DomainError(
@@ -292,18 +284,9 @@ export class WalletService {
     input: { id: string; cardId: string; amountMinor: number; pin: string },
     meta: RequestMeta,
   ): Promise<TopUp> {
-    const requestHash = sha256(
-      JSON.stringify({ kind: 'withdrawal', cardId: input.cardId, amount: input.amountMinor }),
-    );
-    const replay = await this.#replayOperation(userId, input.id, requestHash);
-    if (replay) return replay;
-    const amount = BigInt(input.amountMinor);
-    const [user, card, account] = await Promise.all([
-      this.identity.getUser(userId),
-      this.repo.findCard(userId, input.cardId),
-      this.wallet(userId),
-    ]);
-    if (!card) throw new DomainError('not_found', 'No such card.');
+    const op = await this.#openBankOperation(userId, 'withdrawal', input);
+    if ('replay' in op) return op.replay;
+    const { amount, user, card, account, requestHash } = op;
     this.#checkAmount(amount, user.kyc_tier);
     await this.identity.verifyPin(userId, input.pin, meta);
     await this.#reserve(userId, amount, user.kyc_tier);
@@ -325,6 +308,27 @@ export class WalletService {
     // A concurrent retry of the same withdrawal: the original counted against the limit.
     if (!created) await this.repo.releaseOutflow(userId, this.#day(), amount);
     return this.#startOperation(userId, 'withdrawal', input.id, card, amount, requestHash);
+  }
+
+  /** What a top-up and a withdrawal both start with: a replay, or the checked parties. */
+  async #openBankOperation(
+    userId: string,
+    kind: 'topup' | 'withdrawal',
+    input: { id: string; cardId: string; amountMinor: number },
+  ): Promise<
+    | { replay: TopUp }
+    | { amount: bigint; user: UserRow; card: CardRow; account: Account; requestHash: string }
+  > {
+    const requestHash = sha256(JSON.stringify({ kind, cardId: input.cardId, amount: input.amountMinor }));
+    const replay = await this.#replayOperation(userId, input.id, requestHash);
+    if (replay) return { replay };
+    const [user, card, account] = await Promise.all([
+      this.identity.getUser(userId),
+      this.repo.findCard(userId, input.cardId),
+      this.wallet(userId),
+    ]);
+    if (!card) throw new DomainError('not_found', 'No such card.');
+    return { amount: BigInt(input.amountMinor), user, card, account, requestHash };
   }
 
   async #startOperation(
