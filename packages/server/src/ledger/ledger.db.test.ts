@@ -135,6 +135,19 @@ describe('ledger on a real database', () => {
     expect(stored?.state).toBe('expired');
   });
 
+  it('releases more due holds than one batch takes, over several batches', async () => {
+    const small = new LedgerService(database.db, clock, createLogger('silent'), { maxExpiriesPerBatch: 3 });
+    const holds = Array.from({ length: 7 }, () =>
+      transfer(alice, bank, 10n, { flags: TransferFlag.pending, timeoutSeconds: 30 }),
+    );
+    for (const r of await small.submit(holds)) expect(r.status).toBe('ok');
+    clock.advanceSeconds(31);
+    await small.writer.expireNow();
+    await small.close();
+    const stored = await ledger.transfers(holds.map((h) => h.id));
+    expect(stored.map((t) => t.state)).toEqual(Array(7).fill('expired'));
+  });
+
   it('rolls back a failed linked chain as a whole', async () => {
     const [before] = await ledger.accounts([bob]);
     const first = transfer(bob, alice, 1n, { flags: TransferFlag.linked });

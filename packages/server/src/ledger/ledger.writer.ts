@@ -62,7 +62,7 @@ export async function applyGroups(
   now: Date,
   groups: readonly { transfers: readonly TransferInput[]; afterApply?: AfterApply | undefined }[],
   maxExpiries: number,
-): Promise<AppliedBatch & { perGroup: TransferResult[][] }> {
+): Promise<AppliedBatch & { perGroup: TransferResult[][]; moreDue: boolean }> {
   const inputs = groups.flatMap((g) => g.transfers);
   const ids = inputs.map((t) => t.id);
   const pendingIds = inputs.flatMap((t) => (t.pendingId ? [t.pendingId] : []));
@@ -125,7 +125,12 @@ export async function applyGroups(
     perGroup.push(slice);
     if (g.afterApply) await g.afterApply(trx, slice);
   }
-  return { batchId: hasWork ? batchId : chain.lastBatchId, results: applied.results, perGroup };
+  return {
+    batchId: hasWork ? batchId : chain.lastBatchId,
+    results: applied.results,
+    perGroup,
+    moreDue: maxExpiries > 0 && due.length >= maxExpiries,
+  };
 }
 
 /**
@@ -244,6 +249,8 @@ export class LedgerWriter {
         .execute((trx) =>
           applyGroups(trx, this.repo, now, groups, expire ? this.options.maxExpiriesPerBatch : 0),
         );
+      // More holds are due than one batch releases: the next batch takes the rest.
+      if (out.moreDue) this.#expiryDue = true;
       groups.forEach((g, i) => {
         g.resolve(out.perGroup[i] ?? []);
       });
