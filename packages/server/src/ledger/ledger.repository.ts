@@ -231,8 +231,9 @@ export class LedgerRepository {
   }
 
   /**
-   * Everything a batch reads, in one call (`ledger_read_batch`): it takes the chain head lock,
-   * then reads the touched accounts (locked, in id order), the transfers with the batch's
+   * Everything a batch reads, in one call (`ledger_read_batch`): it takes the chain head lock
+   * (which orders all batches, so account rows need no locks of their own), then reads the
+   * touched accounts, the transfers with the batch's
    * ids or the pending ids it names, the failures with its ids, and holds whose timeout has
    * passed. Totals travel as text so that no bigint goes through a JavaScript number.
    */
