@@ -22,13 +22,17 @@ export const ERROR_TABLE = {
     status: 400,
     meaning: 'The payer and the payee are the same account.',
   },
+  cannot_friend_self: {
+    status: 400,
+    meaning: 'The friend request names its own sender.',
+  },
   card_number_invalid: {
     status: 400,
     meaning: 'The card number is not 12 to 19 digits with a valid check digit.',
   },
   qr_invalid: {
     status: 400,
-    meaning: 'The QR code is not a Jiaozi payment code, or its signature does not match.',
+    meaning: 'The QR code is not a Jiaozi payment or contact code, or its signature does not match.',
   },
   invalid_credentials: {
     status: 401,
@@ -66,6 +70,10 @@ export const ERROR_TABLE = {
     status: 409,
     meaning: 'Another account already uses this phone number.',
   },
+  already_friends: {
+    status: 409,
+    meaning: 'The two accounts are already friends: there is nothing to request.',
+  },
   insufficient_funds: {
     status: 409,
     meaning: 'The wallet does not hold enough available money. Nothing moved and nothing is held.',
@@ -89,7 +97,8 @@ export const ERROR_TABLE = {
   },
   request_not_pending: {
     status: 409,
-    meaning: 'The money request was already paid, declined, cancelled or has expired.',
+    meaning:
+      'The money request or friend request was already answered (paid, accepted, declined, cancelled) or has expired.',
   },
   pin_not_set: {
     status: 409,

@@ -13,6 +13,8 @@ import { type App, createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system.routes.js';
 import { serveWeb } from './platform/http/web.js';
 import { Secrets } from './platform/secrets/secrets.js';
+import { socialRoutes } from './social/social.routes.js';
+import { SocialService } from './social/social.service.js';
 import { BANK_SIGNATURE_HEADER, SimulatedBankGateway } from './wallet/bank-gateway.js';
 import { walletRoutes } from './wallet/wallet.routes.js';
 import { WalletService } from './wallet/wallet.service.js';
@@ -26,6 +28,7 @@ export interface AppDeps {
 
 export interface Services {
   identity: IdentityService;
+  social: SocialService;
   ledger: LedgerService;
   wallet: WalletService;
   bank: SimulatedBankGateway;
@@ -59,6 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
 
   const secrets = new Secrets(database.db, clock);
+  const social = new SocialService(database.db, clock, identity, secrets);
   const ledger = new LedgerService(database.db, clock, logger);
   const bank = new SimulatedBankGateway(() => secrets.get('bank_callback'), clock, logger, {
     latencyMinMs: Math.floor(config.bankLatencyMs / 4),
@@ -83,6 +87,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   await app.register(systemRoutes, { db: database.db, metrics, currency: config.currency });
   await app.register(identityRoutes, { identity, rateLimits: config.rateLimits });
+  await app.register(socialRoutes, { social, rateLimits: config.rateLimits });
   await app.register(walletRoutes, { wallet });
   await serveWeb(app as never, config.webDistDir ?? defaultWebDistDir());
   await app.ready();
@@ -99,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   return {
     app,
-    services: { identity, ledger, wallet, bank },
+    services: { identity, social, ledger, wallet, bank },
     close: async () => {
       bank.close();
       await app.close();

@@ -48,6 +48,19 @@ export const signupPerIpPerHourMax = 20;
 export const signupPerAccountPerHourMax = 5;
 export const pinVerifyPerAccountPerMinuteMax = 20;
 
+// Friends ("My Friend")
+export const friendRequestMessageMaxLength = 200;
+/** A friend request nobody answered expires after this long. */
+export const friendRequestTtlSeconds = 7 * 24 * 60 * 60;
+export const friendRequestsPerUserPerHourMax = 30;
+/** Searching people by username or phone (slows down phone-number enumeration). */
+export const userSearchesPerUserPerHourMax = 120;
+/** The newest requests a list answers with, per direction. */
+export const friendRequestsListMax = 100;
+export const contactRemarkMaxLength = 32;
+export const blocksListMax = 1_000;
+export const contactQrMaxLength = 200;
+
 // Database
 export const dbPoolMaxDefault = 10;
 export const dbStatementTimeoutMs = 30_000;

@@ -183,6 +183,49 @@ export interface WalletClaimsTable {
   created_at: Timestamp;
 }
 
+export interface FriendRequestsTable {
+  id: string;
+  from_id: string;
+  to_id: string;
+  message: string;
+  status: 'pending' | 'accepted' | 'declined' | 'expired';
+  hidden: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  expires_at: Timestamp;
+  decided_at: Timestamp | null;
+}
+
+export interface FriendRequestSendsTable {
+  id: string;
+  sender_id: string;
+  request_id: string;
+  request_hash: string;
+  created_at: Timestamp;
+}
+
+export interface FriendshipsTable {
+  owner_id: string;
+  friend_id: string;
+  remark: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface BlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  created_at: Timestamp;
+}
+
+export interface PrivacySettingsTable {
+  user_id: string;
+  findable_by_phone: boolean;
+  show_last_seen: boolean;
+  allow_stranger_messages: boolean;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -201,6 +244,11 @@ export interface Database {
   paycodes: PaycodesTable;
   wallet_daily_usage: WalletDailyUsageTable;
   wallet_claims: WalletClaimsTable;
+  friend_requests: FriendRequestsTable;
+  friend_request_sends: FriendRequestSendsTable;
+  friendships: FriendshipsTable;
+  blocks: BlocksTable;
+  privacy_settings: PrivacySettingsTable;
 }
 
 export type { Generated };

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_identity.js';
 import * as m0002 from './0002_ledger.js';
 import * as m0003 from './0003_wallet.js';
+import * as m0004 from './0004_social.js';
 
 /**
  * Forward-only, numbered migrations. Append new ones; never edit or reorder a migration
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '0001_identity': m0001,
   '0002_ledger': m0002,
   '0003_wallet': m0003,
+  '0004_social': m0004,
 };
