@@ -4,12 +4,18 @@ import { I18nProvider, useI18n } from './i18n/context.js';
 import { navigate, usePathname } from './router.js';
 import { isTab, type RouteName, type RouteParams, resolveRoute } from './routes.js';
 import { AuthScreen } from './screens/auth.js';
+import { AddContactScreen } from './screens/contacts/add.js';
+import { BlockedScreen } from './screens/contacts/blocked.js';
+import { ContactScreen } from './screens/contacts/contact.js';
+import { ContactsScreen } from './screens/contacts/list.js';
+import { FriendRequestsScreen } from './screens/contacts/requests.js';
 import { DevicesScreen } from './screens/devices.js';
 import { MeScreen } from './screens/me.js';
 import { PasswordScreen } from './screens/password.js';
 import { PinScreen } from './screens/pin.js';
+import { PrivacyScreen } from './screens/privacy.js';
 import { ProfileScreen } from './screens/profile.js';
-import { ChatsScreen, ContactsScreen, DiscoverScreen } from './screens/tabs.js';
+import { ChatsScreen, DiscoverScreen } from './screens/tabs.js';
 import { BankOperationScreen } from './screens/wallet/bank.js';
 import { CardsScreen } from './screens/wallet/cards.js';
 import { HistoryItemScreen, HistoryScreen } from './screens/wallet/history.js';
@@ -81,6 +87,16 @@ function Screen({ route, params }: { route: RouteName; params: RouteParams }) {
       return <PinScreen />;
     case 'password':
       return <PasswordScreen />;
+    case 'privacy':
+      return <PrivacyScreen />;
+    case 'contactsAdd':
+      return <AddContactScreen />;
+    case 'contactsRequests':
+      return <FriendRequestsScreen />;
+    case 'contactsBlocked':
+      return <BlockedScreen />;
+    case 'contact':
+      return <ContactScreen userId={params.userId ?? ''} />;
     case 'walletCards':
       return <CardsScreen />;
     case 'walletTopUp':

@@ -1,7 +1,14 @@
 import { ERROR_CODES } from '@jiaozi/protocol';
 import { describe, expect, it } from 'vitest';
 import { ApiError, CLIENT_ERROR_CODES } from './api/client.js';
-import { ERROR_MESSAGE_KEYS, errorMessage, fieldOf, messageKeyOf, WALLET_ERROR_CODES } from './errors.js';
+import {
+  ERROR_MESSAGE_KEYS,
+  errorMessage,
+  fieldOf,
+  messageKeyOf,
+  SOCIAL_ERROR_CODES,
+  WALLET_ERROR_CODES,
+} from './errors.js';
 import { en } from './i18n/en.js';
 import { LANGS, type Lang, type Translate, translate } from './i18n/i18n.js';
 
@@ -16,8 +23,13 @@ function error(code: string, details?: Record<string, unknown>, message = 'serve
 }
 
 describe('error code → message', () => {
-  it('covers every code in ERROR_CODES, the wallet codes and every client code', () => {
-    for (const code of [...ERROR_CODES, ...WALLET_ERROR_CODES, ...CLIENT_ERROR_CODES]) {
+  it('covers every code in ERROR_CODES, the wallet and social codes and every client code', () => {
+    for (const code of [
+      ...ERROR_CODES,
+      ...WALLET_ERROR_CODES,
+      ...SOCIAL_ERROR_CODES,
+      ...CLIENT_ERROR_CODES,
+    ]) {
       const key = messageKeyOf(code);
       expect(key, code).toBeDefined();
       expect(Object.hasOwn(en, key as string), code).toBe(true);
@@ -25,12 +37,22 @@ describe('error code → message', () => {
   });
 
   it('has no entries for codes that do not exist', () => {
-    const known = new Set<string>([...ERROR_CODES, ...WALLET_ERROR_CODES, ...CLIENT_ERROR_CODES]);
+    const known = new Set<string>([
+      ...ERROR_CODES,
+      ...WALLET_ERROR_CODES,
+      ...SOCIAL_ERROR_CODES,
+      ...CLIENT_ERROR_CODES,
+    ]);
     for (const code of Object.keys(ERROR_MESSAGE_KEYS)) expect(known.has(code), code).toBe(true);
   });
 
   it.each(LANGS)('translates every code in %s, never to the server message', (lang) => {
-    for (const code of [...ERROR_CODES, ...WALLET_ERROR_CODES, ...CLIENT_ERROR_CODES]) {
+    for (const code of [
+      ...ERROR_CODES,
+      ...WALLET_ERROR_CODES,
+      ...SOCIAL_ERROR_CODES,
+      ...CLIENT_ERROR_CODES,
+    ]) {
       const text = errorMessage(error(code), tFor(lang), lang);
       expect(text.trim(), code).not.toBe('');
       expect(text, code).not.toBe('server says no');

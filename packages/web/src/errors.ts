@@ -20,9 +20,13 @@ export const WALLET_ERROR_CODES = [
 ] as const;
 export type WalletErrorCode = (typeof WALLET_ERROR_CODES)[number];
 
+/** The contacts codes, for the same reason (the server adds them with friend requests). */
+export const SOCIAL_ERROR_CODES = ['cannot_friend_self', 'already_friends'] as const;
+export type SocialErrorCode = (typeof SOCIAL_ERROR_CODES)[number];
+
 /** Every server code and every client code has a translated message (a missing one is a type error). */
 export const ERROR_MESSAGE_KEYS: {
-  readonly [C in ErrorCode | WalletErrorCode | ClientErrorCode]: MessageKey;
+  readonly [C in ErrorCode | WalletErrorCode | SocialErrorCode | ClientErrorCode]: MessageKey;
 } = {
   invalid_request: 'error.invalid_request',
   invalid_amount: 'error.invalid_amount',
@@ -35,6 +39,8 @@ export const ERROR_MESSAGE_KEYS: {
   request_not_pending: 'error.request_not_pending',
   card_number_invalid: 'error.card_number_invalid',
   qr_invalid: 'error.qr_invalid',
+  cannot_friend_self: 'error.cannot_friend_self',
+  already_friends: 'error.already_friends',
   signature_invalid: 'error.signature_invalid',
   qr_not_found: 'error.qr_not_found',
   camera_unavailable: 'error.camera_unavailable',
@@ -79,6 +85,9 @@ const FIELD_KEYS: Readonly<Record<string, MessageKey>> = {
   cardId: 'field.card',
   to: 'field.payee',
   from: 'field.payee',
+  message: 'field.friend_message',
+  remark: 'field.remark',
+  q: 'field.search',
 };
 
 /** Any thrown value as an `ApiError` (unknown exceptions become `unexpected_response`). */

@@ -56,4 +56,22 @@ describe('routes', () => {
         expect(PARENTS[name as keyof typeof ROUTES]).toBeDefined();
     }
   });
+
+  it('reads the contact routes, static paths before /contacts/:userId', () => {
+    expect(matchPath('/contacts/add')).toEqual({ route: 'contactsAdd', params: {} });
+    expect(matchPath('/contacts/requests')).toEqual({ route: 'contactsRequests', params: {} });
+    expect(matchPath('/contacts/blocked')).toEqual({ route: 'contactsBlocked', params: {} });
+    expect(matchPath('/contacts/u-123')).toEqual({ route: 'contact', params: { userId: 'u-123' } });
+    expect(matchPath('/me/privacy')).toEqual({ route: 'privacy', params: {} });
+    expect(pathTo('contact', { userId: 'a b' })).toBe('/contacts/a%20b');
+    expect(resolveRoute('/contacts/u1', false)).toEqual({ kind: 'redirect', to: '/login' });
+  });
+
+  it('gives every contacts sub-page a parent', () => {
+    for (const name of Object.keys(ROUTES)) {
+      if (name.startsWith('contact') && name !== 'contacts')
+        expect(PARENTS[name as keyof typeof ROUTES], name).toBe('contacts');
+    }
+    expect(PARENTS.privacy).toBe('me');
+  });
 });

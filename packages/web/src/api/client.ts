@@ -1,10 +1,17 @@
 import type {
+  AcceptedFriendRequest,
   AddCardRequest,
   AuthResponse,
   BankCard,
+  BlockList,
   ChangePasswordRequest,
   ClientConfig,
+  Contact,
+  ContactList,
+  ContactQr,
   CreatePaymentRequest,
+  FriendRequest,
+  FriendRequestList,
   HistoryItem,
   HistoryPage,
   LoginRequest,
@@ -13,8 +20,11 @@ import type {
   PayCode,
   PaymentRequest,
   PayPaymentRequest,
+  PrivacySettings,
+  PublicUser,
   ReceiveQr,
   ResolvedQr,
+  SendFriendRequest,
   SessionList,
   SetPinRequest,
   SignupRequest,
@@ -22,6 +32,8 @@ import type {
   TopUpRequest,
   Transfer,
   TransferRequest,
+  UpdateContactRequest,
+  UpdatePrivacyRequest,
   UpdateProfileRequest,
   VerifyPinRequest,
   WalletSummary,
@@ -347,5 +359,72 @@ export class ApiClient {
 
   monthly(months = 6): Promise<MonthlyTotals> {
     return this.request('GET', `/v1/wallet/monthly?months=${months}`);
+  }
+
+  // ---------- Contacts ----------
+
+  /** The one account with exactly this username or +phone (404 `not_found` when none). */
+  searchUser(q: string): Promise<PublicUser> {
+    return this.request('GET', `/v1/users/search?q=${encodeURIComponent(q)}`);
+  }
+
+  user(id: string): Promise<PublicUser> {
+    return this.request('GET', `/v1/users/${encodeURIComponent(id)}`);
+  }
+
+  contactQr(): Promise<ContactQr> {
+    return this.request('GET', '/v1/me/contact-qr');
+  }
+
+  resolveContactQr(payload: string): Promise<PublicUser> {
+    return this.request('POST', '/v1/users/resolve-qr', { payload });
+  }
+
+  createFriendRequest(body: SendFriendRequest): Promise<FriendRequest> {
+    return this.request('POST', '/v1/friend-requests', body);
+  }
+
+  friendRequests(direction: 'incoming' | 'outgoing'): Promise<FriendRequestList> {
+    return this.request('GET', `/v1/friend-requests?direction=${direction}`);
+  }
+
+  acceptFriendRequest(id: string): Promise<AcceptedFriendRequest> {
+    return this.request('POST', `/v1/friend-requests/${encodeURIComponent(id)}/accept`);
+  }
+
+  declineFriendRequest(id: string): Promise<FriendRequest> {
+    return this.request('POST', `/v1/friend-requests/${encodeURIComponent(id)}/decline`);
+  }
+
+  contacts(): Promise<ContactList> {
+    return this.request('GET', '/v1/contacts');
+  }
+
+  updateContact(userId: string, body: UpdateContactRequest): Promise<Contact> {
+    return this.request('PATCH', `/v1/contacts/${encodeURIComponent(userId)}`, body);
+  }
+
+  deleteContact(userId: string): Promise<void> {
+    return this.request('DELETE', `/v1/contacts/${encodeURIComponent(userId)}`);
+  }
+
+  block(userId: string): Promise<void> {
+    return this.request('POST', '/v1/blocks', { userId });
+  }
+
+  unblock(userId: string): Promise<void> {
+    return this.request('DELETE', `/v1/blocks/${encodeURIComponent(userId)}`);
+  }
+
+  blocks(): Promise<BlockList> {
+    return this.request('GET', '/v1/blocks');
+  }
+
+  privacy(): Promise<PrivacySettings> {
+    return this.request('GET', '/v1/me/privacy');
+  }
+
+  updatePrivacy(body: UpdatePrivacyRequest): Promise<PrivacySettings> {
+    return this.request('PATCH', '/v1/me/privacy', body);
   }
 }

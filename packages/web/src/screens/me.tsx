@@ -8,6 +8,7 @@ import { useMe, useSession } from '../session.js';
 import {
   ChevronRightIcon,
   DevicesIcon,
+  EyeOffIcon,
   GlobeIcon,
   type IconProps,
   LockIcon,
@@ -100,6 +101,9 @@ export function MeScreen() {
 
       <h2 className="section-title">{t('me.settings')}</h2>
       <div className="list">
+        <Link to={ROUTES.privacy} className="row" data-testid="open-privacy">
+          <RowContent Icon={EyeOffIcon} tone="blue" label={t('me.privacy')} />
+        </Link>
         <button
           type="button"
           className="row"

@@ -23,7 +23,7 @@ const REGION_SUGGESTIONS = [
   'CA',
 ];
 
-function regionName(code: string, lang: string): string {
+export function regionName(code: string, lang: string): string {
   try {
     return new Intl.DisplayNames([lang], { type: 'region' }).of(code) ?? code;
   } catch {

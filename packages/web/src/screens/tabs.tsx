@@ -1,7 +1,5 @@
-import { handleOf } from '../format.js';
 import { useI18n } from '../i18n/context.js';
-import { useMe } from '../session.js';
-import { ChatIcon, ContactsIcon, GridIcon } from '../ui/icons.js';
+import { ChatIcon, GridIcon } from '../ui/icons.js';
 import { EmptyState, Page } from '../ui/layout.js';
 
 export function ChatsScreen() {
@@ -10,18 +8,6 @@ export function ChatsScreen() {
     <Page title={t('tabs.chats')} tabbed>
       <EmptyState icon={<ChatIcon size={40} />} title={t('chats.empty_title')}>
         {t('chats.empty_body')}
-      </EmptyState>
-    </Page>
-  );
-}
-
-export function ContactsScreen() {
-  const { t } = useI18n();
-  const me = useMe();
-  return (
-    <Page title={t('tabs.contacts')} tabbed>
-      <EmptyState icon={<ContactsIcon size={40} />} title={t('contacts.empty_title')}>
-        {t('contacts.empty_body', { handle: handleOf(me) })}
       </EmptyState>
     </Page>
   );
