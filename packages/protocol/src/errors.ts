@@ -26,6 +26,10 @@ export const ERROR_TABLE = {
     status: 400,
     meaning: 'The friend request names its own sender.',
   },
+  message_too_long: {
+    status: 400,
+    meaning: 'The text of the message is longer than 4,000 characters.',
+  },
   card_number_invalid: {
     status: 400,
     meaning: 'The card number is not 12 to 19 digits with a valid check digit.',
@@ -57,6 +61,11 @@ export const ERROR_TABLE = {
   forbidden: {
     status: 403,
     meaning: 'The session is valid but the account may not do this (for example, an admin-only action).',
+  },
+  recipient_unavailable: {
+    status: 403,
+    meaning:
+      'This person cannot be messaged from this account (not friends and they do not take messages from strangers, or a block stands). No more detail, by design.',
   },
   not_found: {
     status: 404,
@@ -99,6 +108,10 @@ export const ERROR_TABLE = {
     status: 409,
     meaning:
       'The money request or friend request was already answered (paid, accepted, declined, cancelled) or has expired.',
+  },
+  recall_window_passed: {
+    status: 409,
+    meaning: 'A message can be recalled by its sender within 2 minutes of sending it; this one is older.',
   },
   pin_not_set: {
     status: 409,

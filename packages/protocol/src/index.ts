@@ -1,4 +1,6 @@
+export * from './chat.js';
 export * from './errors.js';
 export * from './identity.js';
+export * from './realtime.js';
 export * from './social.js';
 export * from './wallet.js';

@@ -1,6 +1,8 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
+import { chatRoutes } from './chat/chat.routes.js';
+import { ChatService } from './chat/chat.service.js';
 import { identityRoutes } from './identity/identity.routes.js';
 import { IdentityService } from './identity/identity.service.js';
 import { type Clock, systemClock } from './kernel/clock.js';
@@ -13,6 +15,8 @@ import { type App, createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system.routes.js';
 import { serveWeb } from './platform/http/web.js';
 import { Secrets } from './platform/secrets/secrets.js';
+import { type Bus, LocalBus, RedisBus } from './realtime/bus.js';
+import { Realtime } from './realtime/realtime.js';
 import { socialRoutes } from './social/social.routes.js';
 import { SocialService } from './social/social.service.js';
 import { BANK_SIGNATURE_HEADER, SimulatedBankGateway } from './wallet/bank-gateway.js';
@@ -29,9 +33,12 @@ export interface AppDeps {
 export interface Services {
   identity: IdentityService;
   social: SocialService;
+  chat: ChatService;
   ledger: LedgerService;
   wallet: WalletService;
   bank: SimulatedBankGateway;
+  bus: Bus;
+  realtime: Realtime;
 }
 
 export interface BuiltApp {
@@ -61,8 +68,12 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     hash: { memoryKib: config.argon2MemoryKib, timeCost: config.argon2TimeCost },
   });
 
+  // Whose update logs grew: in process with one node, Redis pub/sub across nodes.
+  const bus: Bus = config.redisUrl ? new RedisBus(config.redisUrl, logger) : new LocalBus();
   const secrets = new Secrets(database.db, clock);
   const social = new SocialService(database.db, clock, identity, secrets);
+  // The realtime layer will hand in its announcer; until then updates wait in the log.
+  const chat = new ChatService(database.db, clock, identity, social, bus);
   const ledger = new LedgerService(database.db, clock, logger);
   const bank = new SimulatedBankGateway(() => secrets.get('bank_callback'), clock, logger, {
     latencyMinMs: Math.floor(config.bankLatencyMs / 4),
@@ -72,6 +83,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const wallet = new WalletService(database.db, clock, logger, ledger, identity, secrets, bank, {
     currency: config.currency,
     timeZone: config.timeZone,
+    announcer: bus,
   });
   await wallet.init();
   ledger.start();
@@ -88,7 +100,11 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(systemRoutes, { db: database.db, metrics, currency: config.currency });
   await app.register(identityRoutes, { identity, rateLimits: config.rateLimits });
   await app.register(socialRoutes, { social, rateLimits: config.rateLimits });
+  await app.register(chatRoutes, { chat, rateLimits: config.rateLimits });
   await app.register(walletRoutes, { wallet });
+  const realtime = new Realtime(database.db, logger, (token) => identity.authenticate(token), bus);
+  await app.register(async (scope) => realtime.plugin(scope as never));
+  realtime.startTail();
   await serveWeb(app as never, config.webDistDir ?? defaultWebDistDir());
   await app.ready();
   // The simulated bank calls back through the same route a real bank would use.
@@ -104,10 +120,12 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   return {
     app,
-    services: { identity, social, ledger, wallet, bank },
+    services: { identity, social, chat, ledger, wallet, bank, bus, realtime },
     close: async () => {
       bank.close();
+      realtime.close();
       await app.close();
+      await bus.close();
       await ledger.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },

@@ -89,3 +89,37 @@ export const amountWireMaxMinor = Number.MAX_SAFE_INTEGER;
 /** A copy of a payment sent while the first is in flight waits this long for its answer. */
 export const concurrentCopyWaitPolls = 100;
 export const concurrentCopyPollIntervalMs = 20;
+
+// Realtime
+export const wsFrameMaxBytes = 4 * 1024;
+export const wsAuthTimeoutMs = 10_000;
+export const wsIdleTimeoutMs = 75_000;
+/** Updates per `difference` or `updates` frame. */
+export const wsUpdatesPerFrameMax = 100;
+/** A client further behind than this gets `too_long` and refetches its snapshot. */
+export const wsDifferenceMax = 1_000;
+/** Bytes queued for one socket before it counts as too slow and is dropped. */
+export const wsBufferedMaxBytes = 1024 * 1024;
+
+// Chat
+/** Characters (Unicode code points) in one text message. */
+export const messageTextMaxLength = 4_000;
+/** Members of one group, its owner included. */
+export const groupMembersMax = 500;
+export const groupNameMaxLength = 64;
+export const groupAnnouncementMaxLength = 2_000;
+/** A sender may recall a message this long after sending it (exactly this long still counts). */
+export const recallWindowSeconds = 2 * 60;
+/** Messages (sent or forwarded) one user may send per minute, across all conversations. */
+export const messagesPerUserPerMinuteMax = 60;
+export const messagePageDefault = 50;
+export const messagePageMax = 100;
+/** Conversations one list answers with (most recent activity first, pinned ones before). */
+export const conversationsListMax = 1_000;
+export const messageSearchQueryMaxLength = 100;
+export const messageSearchResultsMax = 50;
+/** How often each node tails the update log for news the bus did not bring. */
+export const wsTailIntervalMs = 500;
+/** How far behind the newest seen row each tail re-reads (late commits). */
+export const wsTailMarginRows = 200;
+export const wsTailBatchMax = 5_000;

@@ -3,6 +3,7 @@ import type { Clock } from '../kernel/clock.js';
 import { assert, DomainError } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Database } from '../platform/db/schema.js';
+import { type OutboxEvent, writeOutbox } from '../platform/outbox/outbox.js';
 import {
   type Account,
   applyBatch,
@@ -36,8 +37,12 @@ export const defaultWriterOptions: WriterOptions = {
   expiryCheckIntervalMs: 1000,
 };
 
-/** Runs inside the batch's transaction once its results are known (e.g. writes an outbox row). */
-export type AfterApply = (trx: Transaction<Database>, results: readonly TransferResult[]) => Promise<void>;
+/**
+ * The update-log events a submission produces once its results are known (e.g. "money
+ * received" when it went through). They are written in the batch's own transaction, all
+ * groups' events together in one statement.
+ */
+export type AfterApply = (results: readonly TransferResult[]) => readonly OutboxEvent[];
 
 interface Group {
   transfers: readonly TransferInput[];
@@ -118,13 +123,15 @@ export async function applyGroups(
     await repo.writeOutcome(trx, { id: batchId, prevHash: chain.lastHash, hash, at: now }, outcome);
   }
   const perGroup: TransferResult[][] = [];
+  const events: OutboxEvent[] = [];
   let offset = 0;
   for (const g of groups) {
     const slice = applied.results.slice(offset, offset + g.transfers.length);
     offset += g.transfers.length;
     perGroup.push(slice);
-    if (g.afterApply) await g.afterApply(trx, slice);
+    if (g.afterApply) events.push(...g.afterApply(slice));
   }
+  if (events.length > 0) await writeOutbox(trx, events, now);
   return {
     batchId: hasWork ? batchId : chain.lastBatchId,
     results: applied.results,

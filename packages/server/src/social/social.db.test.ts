@@ -99,7 +99,7 @@ async function relation(viewer: User, other: User): Promise<PublicUser['relation
 
 async function events(u: User): Promise<{ topic: string; payload: Record<string, unknown> }[]> {
   const rows = await outboxFor(t.database.db, u.userId);
-  for (const row of rows) expect(row.audience).toEqual([u.userId]);
+  for (const row of rows) expect(row.user_id).toBe(u.userId);
   return rows.map((r) => ({
     topic: r.topic,
     payload: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<string, unknown>,

@@ -38,6 +38,7 @@ import {
   type TransferResult,
 } from '../ledger/ledger.service.js';
 import type { Database } from '../platform/db/schema.js';
+import type { Announcer } from '../platform/outbox/announcer.js';
 import { type OutboxEvent, writeOutbox } from '../platform/outbox/outbox.js';
 import { hmacHex, type Secrets, sameSignature } from '../platform/secrets/secrets.js';
 import { type BankCallback, type BankGateway, parseBankSignature } from './bank-gateway.js';
@@ -66,6 +67,8 @@ import {
 
 export interface WalletOptions {
   currency: string;
+  /** Tells the realtime layer whose update logs grew (after each commit). */
+  announcer?: Announcer;
   /** The time zone that daily limits and monthly totals follow. */
   timeZone: string;
 }
@@ -167,6 +170,10 @@ export class WalletService {
   async wallet(userId: string): Promise<Account> {
     const found = await this.ledger.accountByOwner(AccountCode.userWallet, userId, this.options.currency);
     return found ?? this.openWallet(this.db, userId);
+  }
+
+  #announce(userIds: readonly string[]): void {
+    this.options.announcer?.announce(userIds);
   }
 
   #day(): string {
@@ -460,6 +467,7 @@ export class WalletService {
       ],
       this.clock.now(),
     );
+    this.#announce([op.user_id]);
     return 'applied';
   }
 
@@ -601,15 +609,15 @@ export class WalletService {
     await this.#reserve(payer.id, amount, payer.kyc_tier);
     let result: TransferResult | undefined;
     try {
-      [result] = await this.ledger.submit([t], async (trx, results) => {
-        if (results[0]?.status === 'ok')
-          await writeOutbox(trx, [this.#receivedEvent(payer, payee, t)], this.clock.now());
-      });
+      [result] = await this.ledger.submit([t], (results) =>
+        results[0]?.status === 'ok' ? [this.#receivedEvent(payer, payee, t)] : [],
+      );
     } catch (error) {
       await this.repo.releaseOutflow(payer.id, this.#day(), amount);
       throw error;
     }
     if (result?.status !== 'ok') await this.repo.releaseOutflow(payer.id, this.#day(), amount);
+    else this.#announce([payer.id, payee.id]);
     const stored = expectOk(result);
     return { transfer: await this.#toTransfer(stored), created: result?.status === 'ok' };
   }
@@ -707,6 +715,7 @@ export class WalletService {
       [{ topic: 'wallet.request_received', audience: [payer.id, requesterId], payload: { request } }],
       now,
     );
+    this.#announce([payer.id, requesterId]);
     return { request, created: true };
   }
 
@@ -774,6 +783,7 @@ export class WalletService {
         await this.repo.releaseOutflow(userId, this.#day(), row.amount);
         return this.#toRequest(paid.replay);
       }
+      this.#announce([row.payer_id, row.requester_id]);
       return this.#toRequest(paid.paid);
     } catch (error) {
       await this.repo.releaseOutflow(userId, this.#day(), row.amount);

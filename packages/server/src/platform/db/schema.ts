@@ -115,10 +115,16 @@ export interface ServerSecretsTable {
   created_at: Timestamp;
 }
 
-export interface OutboxTable {
-  id: Generated<bigint>;
+export interface UserUpdateHeadsTable {
+  user_id: string;
+  pts: bigint;
+}
+
+export interface UserUpdatesTable {
+  seq: Generated<bigint>;
+  user_id: string;
+  pts: bigint;
   topic: string;
-  audience: string[];
   payload: ColumnType<unknown, string, string>;
   created_at: Timestamp;
 }
@@ -226,6 +232,58 @@ export interface PrivacySettingsTable {
   updated_at: Timestamp;
 }
 
+export interface ConversationsTable {
+  id: string;
+  kind: 'direct' | 'group';
+  direct_key: string | null;
+  name: string | null;
+  announcement: string | null;
+  owner_id: string | null;
+  mute_all: boolean;
+  last_seq: ColumnType<bigint, bigint | undefined, bigint>;
+  created_by: string;
+  created_at: Timestamp;
+  last_activity_at: Timestamp;
+}
+
+export interface ConversationMembersTable {
+  conversation_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'member';
+  joined_seq: bigint;
+  read_seq: ColumnType<bigint, bigint | undefined, bigint>;
+  delivered_seq: ColumnType<bigint, bigint | undefined, bigint>;
+  muted: ColumnType<boolean, boolean | undefined, boolean>;
+  pinned: ColumnType<boolean, boolean | undefined, boolean>;
+  archived: ColumnType<boolean, boolean | undefined, boolean>;
+  joined_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MessagesTable {
+  conversation_id: string;
+  seq: bigint;
+  id: string;
+  sender_id: string;
+  kind: string;
+  body: string | null;
+  payload: ColumnType<Record<string, unknown> | null, string | null, string | null>;
+  reply_to: string | null;
+  mentions: string[];
+  mention_all: boolean;
+  forwarded: boolean;
+  request_hash: string;
+  created_at: Timestamp;
+  recalled_at: Timestamp | null;
+}
+
+export interface MessageHidesTable {
+  conversation_id: string;
+  user_id: string;
+  seq: bigint;
+  created_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -237,7 +295,8 @@ export interface Database {
   ledger_batches: LedgerBatchesTable;
   ledger_chain: LedgerChainTable;
   server_secrets: ServerSecretsTable;
-  outbox: OutboxTable;
+  user_update_heads: UserUpdateHeadsTable;
+  user_updates: UserUpdatesTable;
   bank_cards: BankCardsTable;
   bank_operations: BankOperationsTable;
   payment_requests: PaymentRequestsTable;
@@ -249,6 +308,10 @@ export interface Database {
   friendships: FriendshipsTable;
   blocks: BlocksTable;
   privacy_settings: PrivacySettingsTable;
+  conversations: ConversationsTable;
+  conversation_members: ConversationMembersTable;
+  messages: MessagesTable;
+  message_hides: MessageHidesTable;
 }
 
 export type { Generated };

@@ -2,8 +2,8 @@ import { type Kysely, sql } from 'kysely';
 
 /**
  * The wallet around the ledger: bank cards and bank operations (top-ups, withdrawals),
- * money requests, one-time pay codes, daily spending counters; the outbox of events for
- * the realtime layer; server-side secrets; and the indexes history reads need.
+ * money requests, one-time pay codes, daily spending counters; every user's update log;
+ * server-side secrets; and the indexes history reads need.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
@@ -14,15 +14,27 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )
   `.execute(db);
 
+  // Every user's durable update log: each event a user must see gets the next `pts` of
+  // that user, in the transaction of the change. Clients catch up from their last pts.
   await sql`
-    CREATE TABLE outbox (
-      id bigserial PRIMARY KEY,
-      topic text NOT NULL,
-      audience uuid[] NOT NULL,
-      payload jsonb NOT NULL,
-      created_at timestamptz NOT NULL
+    CREATE TABLE user_update_heads (
+      user_id uuid PRIMARY KEY,
+      pts bigint NOT NULL
     )
   `.execute(db);
+  await sql`
+    CREATE TABLE user_updates (
+      seq bigserial NOT NULL,
+      user_id uuid NOT NULL,
+      pts bigint NOT NULL,
+      topic text NOT NULL,
+      payload jsonb NOT NULL,
+      created_at timestamptz NOT NULL,
+      PRIMARY KEY (user_id, pts)
+    )
+  `.execute(db);
+  // Each node tails the log by seq to wake its sockets even when an announcement was lost.
+  await sql`CREATE INDEX user_updates_seq_idx ON user_updates (seq)`.execute(db);
 
   await sql`
     CREATE TABLE bank_cards (

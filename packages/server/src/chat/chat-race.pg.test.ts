@@ -1,0 +1,125 @@
+import type { ConversationDetail, ErrorBody, Message } from '@jiaozi/protocol';
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../kernel/ids.js';
+import type { DatabaseHandle } from '../platform/db/connect.js';
+import { outboxFor } from '../platform/outbox/outbox.js';
+import { type Client, createTestApp, signupClient, type TestApp } from '../test/app.js';
+import { createTestDatabase } from '../test/db.js';
+
+/** Real concurrency against Postgres: many sends into one conversation, many copies of one. */
+let database: DatabaseHandle;
+let t: TestApp;
+
+beforeAll(async () => {
+  database = await createTestDatabase({ poolMax: 20 });
+  t = await createTestApp({ database, config: { rateLimits: false } });
+});
+
+afterAll(async () => {
+  await t?.shutdown();
+  await database?.close();
+});
+
+function tally(responses: readonly LightMyRequestResponse[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of responses) {
+    const code = r.statusCode >= 400 ? ` ${(r.json() as ErrorBody).error.code}` : '';
+    out[`${r.statusCode}${code}`] = (out[`${r.statusCode}${code}`] ?? 0) + 1;
+  }
+  return out;
+}
+
+async function befriend(a: Client, b: Client): Promise<void> {
+  const req = await a.request('POST', '/v1/friend-requests', { id: newId(), to: { userId: b.userId } });
+  expect(req.statusCode, req.body).toBe(201);
+  const res = await b.request('POST', `/v1/friend-requests/${(req.json() as { id: string }).id}/accept`);
+  expect(res.statusCode, res.body).toBe(200);
+}
+
+async function seqsIn(conversationId: string): Promise<number[]> {
+  const rows = await database.db
+    .selectFrom('messages')
+    .select('seq')
+    .where('conversation_id', '=', conversationId)
+    .orderBy('seq')
+    .execute();
+  return rows.map((r) => Number(r.seq));
+}
+
+describe('concurrent sends', () => {
+  it('50 sends at once into one conversation get seqs exactly 1..50, no gaps, no duplicates', async () => {
+    const [a, b] = (await Promise.all([signupClient(t.app), signupClient(t.app)])) as [Client, Client];
+    await befriend(a, b);
+    const res = await a.request('POST', '/v1/conversations/direct', { userId: b.userId });
+    expect(res.statusCode, res.body).toBe(201);
+    const conversationId = (res.json() as ConversationDetail).id;
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        (i % 2 ? b : a).request('POST', `/v1/conversations/${conversationId}/messages`, {
+          id: newId(),
+          text: `message ${i}`,
+        }),
+      ),
+    );
+    expect(tally(responses)).toEqual({ 201: 50 });
+    const seqs = responses.map((r) => (r.json() as Message).seq).sort((x, y) => x - y);
+    const expected = Array.from({ length: 50 }, (_, i) => i + 1);
+    expect(seqs).toEqual(expected);
+    expect(await seqsIn(conversationId)).toEqual(expected);
+    const conv = await database.db
+      .selectFrom('conversations')
+      .select('last_seq')
+      .where('id', '=', conversationId)
+      .executeTakeFirstOrThrow();
+    expect(Number(conv.last_seq)).toBe(50);
+    // Both members' logs hold each message once, in seq order.
+    for (const u of [a, b]) {
+      const logged = (await outboxFor(database.db, u.userId))
+        .filter((r) => r.topic === 'chat.message')
+        .map((r) => (r.payload as { seq: number }).seq);
+      expect(logged).toEqual(expected);
+    }
+  });
+
+  it('20 copies of one client id at once make one message; the rest answer it', async () => {
+    const [a, b] = (await Promise.all([signupClient(t.app), signupClient(t.app)])) as [Client, Client];
+    await befriend(a, b);
+    const id = newId();
+    // The first message also opens the direct conversation, so the copies race for that too.
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        a.request('POST', `/v1/users/${b.userId}/messages`, { id, text: 'once' }),
+      ),
+    );
+    expect(tally(responses)).toEqual({ 201: 1, 200: 19 });
+    const bodies = responses.map((r) => r.json() as Message);
+    expect(new Set(bodies.map((m) => JSON.stringify(m))).size).toBe(1);
+    const rows = await database.db
+      .selectFrom('messages')
+      .selectAll()
+      .where('sender_id', '=', a.userId)
+      .execute();
+    expect(rows).toHaveLength(1);
+    expect(Number(rows[0]?.seq)).toBe(1);
+    const directs = await database.db
+      .selectFrom('conversation_members')
+      .select('conversation_id')
+      .where('user_id', '=', a.userId)
+      .execute();
+    expect(directs).toHaveLength(1);
+    const logged = (await outboxFor(database.db, b.userId)).filter((r) => r.topic === 'chat.message');
+    expect(logged).toHaveLength(1);
+
+    // And 20 copies into an existing conversation, by conversation id.
+    const again = newId();
+    const conversationId = bodies[0]?.conversationId as string;
+    const second = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        a.request('POST', `/v1/conversations/${conversationId}/messages`, { id: again, text: 'twice?' }),
+      ),
+    );
+    expect(tally(second)).toEqual({ 201: 1, 200: 19 });
+    expect(await seqsIn(conversationId)).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,178 @@
+import type { AddressInfo } from 'node:net';
+import type { ServerFrame } from '@jiaozi/protocol';
+import { WS_CLOSE } from '@jiaozi/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { outboxFor, writeOutbox } from '../platform/outbox/outbox.js';
+import { createTestApp, signupClient, type TestApp } from '../test/app.js';
+
+/** A test client of /v1/ws that records every frame and how the socket closed. */
+class Client {
+  readonly frames: ServerFrame[] = [];
+  closed: { code: number; reason: string } | null = null;
+  readonly socket: WebSocket;
+  readonly opened: Promise<void>;
+
+  constructor(url: string) {
+    this.socket = new WebSocket(url);
+    this.opened = new Promise((resolve, reject) => {
+      this.socket.once('open', () => resolve());
+      this.socket.once('error', reject);
+    });
+    this.socket.on('message', (data) => this.frames.push(JSON.parse(data.toString()) as ServerFrame));
+    this.socket.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+    });
+  }
+
+  send(frame: unknown): void {
+    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  }
+
+  async until<T>(check: () => T | undefined | false, timeoutMs = 3000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = check();
+      if (value) return value;
+      if (Date.now() > deadline)
+        throw new Error(`timed out; frames: ${JSON.stringify(this.frames).slice(0, 500)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  updates(): { pts: number; topic: string }[] {
+    return this.frames.flatMap((f) => (f.type === 'updates' || f.type === 'difference' ? f.updates : []));
+  }
+}
+
+describe('realtime over /v1/ws', () => {
+  let t: TestApp;
+  let url: string;
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    url = `ws://127.0.0.1:${(t.app.server.address() as AddressInfo).port}/v1/ws`;
+  });
+  afterAll(async () => {
+    for (const c of clients) c.socket.terminate();
+    await t?.shutdown();
+  });
+
+  async function connect(token: string, pts: number | null): Promise<Client> {
+    const c = new Client(url);
+    clients.push(c);
+    await c.opened;
+    c.send({ type: 'auth', token, pts });
+    await c.until(() => c.frames.find((f) => f.type === 'ready'));
+    return c;
+  }
+
+  async function append(userId: string, n: number, topic = 'test.event'): Promise<void> {
+    const events = Array.from({ length: n }, (_, i) => ({ topic, audience: [userId], payload: { i } }));
+    await writeOutbox(t.database.db, events, new Date());
+    t.services.bus.announce([userId]);
+  }
+
+  it('catches up from a pts in pages, then delivers live updates to every device', async () => {
+    const u = await signupClient(t.app);
+    await append(u.userId, 250);
+    const phone = await connect(u.token, 0);
+    const pages = phone.frames.filter((f) => f.type === 'difference');
+    expect(pages.map((p) => (p.type === 'difference' ? [p.updates.length, p.final] : null))).toEqual([
+      [100, false],
+      [100, false],
+      [50, true],
+    ]);
+    expect(phone.updates().map((x) => x.pts)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+    expect(phone.frames.at(-1)).toEqual({ type: 'ready', userId: u.userId, pts: 250 });
+
+    const laptop = await connect(u.token, null);
+    expect(laptop.frames).toEqual([
+      { type: 'difference', updates: [], pts: 250, final: true },
+      { type: 'ready', userId: u.userId, pts: 250 },
+    ]);
+    await append(u.userId, 3, 'live.event');
+    for (const device of [phone, laptop]) {
+      await device.until(() => device.updates().filter((x) => x.topic === 'live.event').length === 3);
+      expect(
+        device
+          .updates()
+          .slice(-3)
+          .map((x) => x.pts),
+      ).toEqual([251, 252, 253]);
+    }
+  });
+
+  it('applying the log equals the stored log (no gap, no duplicate)', async () => {
+    const u = await signupClient(t.app);
+    const c = await connect(u.token, 0);
+    await Promise.all([append(u.userId, 40), append(u.userId, 35), append(u.userId, 25)]);
+    await c.until(() => c.updates().length >= 100);
+    const stored = await outboxFor(t.database.db, u.userId);
+    expect(c.updates().map((x) => x.pts)).toEqual(stored.map((r) => Number(r.pts)));
+  });
+
+  it('tells a client far behind to refetch its snapshot', async () => {
+    const u = await signupClient(t.app);
+    await append(u.userId, 1_005);
+    const c = await connect(u.token, 2);
+    expect(c.frames[0]).toEqual({ type: 'too_long', pts: 1_005 });
+    expect(c.frames.at(-1)).toEqual({ type: 'ready', userId: u.userId, pts: 1_005 });
+  });
+
+  it('wakes sockets from the log even when nobody announces', async () => {
+    const u = await signupClient(t.app);
+    const c = await connect(u.token, null);
+    await writeOutbox(
+      t.database.db,
+      [{ topic: 'quiet.event', audience: [u.userId], payload: {} }],
+      new Date(),
+    );
+    await c.until(() => c.updates().some((x) => x.topic === 'quiet.event'), 3000);
+  });
+
+  it('delivers what a real change writes: a friend request', async () => {
+    const a = await signupClient(t.app);
+    const b = await signupClient(t.app);
+    const c = await connect(b.token, null);
+    const res = await a.request('POST', '/v1/friend-requests', {
+      id: '01a21600-0000-7000-8000-000000000001',
+      to: { userId: b.userId },
+      message: 'hello',
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    await c.until(() => c.updates().some((x) => x.topic === 'social.friend_request'));
+  });
+
+  it('answers pings, and closes with documented codes on bad input', async () => {
+    const u = await signupClient(t.app);
+    const c = await connect(u.token, null);
+    c.send({ type: 'ping', id: 'p1' });
+    await c.until(() => c.frames.find((f) => f.type === 'pong'));
+    expect(c.frames.find((f) => f.type === 'pong')).toEqual({ type: 'pong', id: 'p1' });
+
+    c.send('not json');
+    await c.until(() => c.closed);
+    expect(c.closed?.code).toBe(WS_CLOSE.malformedFrame);
+
+    const stranger = new Client(url);
+    clients.push(stranger);
+    await stranger.opened;
+    stranger.send({ type: 'auth', token: 'jz_nope', pts: null });
+    await stranger.until(() => stranger.closed);
+    expect(stranger.closed?.code).toBe(WS_CLOSE.unauthenticated);
+
+    const extra = new Client(url);
+    clients.push(extra);
+    await extra.opened;
+    extra.send({ type: 'auth', token: u.token, pts: null, admin: true });
+    await extra.until(() => extra.closed);
+    expect(extra.closed?.code).toBe(WS_CLOSE.malformedFrame);
+
+    // The other connections are unaffected.
+    const again = await connect(u.token, null);
+    expect(again.closed).toBeNull();
+  });
+});

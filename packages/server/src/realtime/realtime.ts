@@ -1,0 +1,116 @@
+import websocket from '@fastify/websocket';
+import { WS_CLOSE } from '@jiaozi/protocol';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { wsFrameMaxBytes, wsTailBatchMax, wsTailIntervalMs, wsTailMarginRows } from '../kernel/limits.js';
+import type { Logger } from '../kernel/logger.js';
+import type { Database } from '../platform/db/schema.js';
+import { recentlyUpdated } from '../platform/outbox/outbox.js';
+import type { Bus } from './bus.js';
+import { Connection, type ConnectionHost, type TokenCheck } from './connection.js';
+
+/**
+ * The realtime layer: knows no domain. It keeps this node's sockets by user and wakes them
+ * when the bus says their logs grew.
+ */
+export class Realtime {
+  readonly #byUser = new Map<string, Set<Connection>>();
+  readonly #all = new Set<Connection>();
+  readonly #host: ConnectionHost;
+  #tailTimer: NodeJS.Timeout | undefined;
+  #tailSeq: bigint | null = null;
+  #tailing = false;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly logger: Logger,
+    authenticate: TokenCheck,
+    bus: Bus,
+  ) {
+    this.#host = {
+      db,
+      logger,
+      authenticate,
+      register: (c) => {
+        const id = c.userId as string;
+        let set = this.#byUser.get(id);
+        if (!set) {
+          set = new Set();
+          this.#byUser.set(id, set);
+        }
+        set.add(c);
+      },
+      unregister: (c) => {
+        this.#all.delete(c);
+        if (c.userId === null) return;
+        const set = this.#byUser.get(c.userId);
+        set?.delete(c);
+        if (set?.size === 0) this.#byUser.delete(c.userId);
+      },
+    };
+    bus.subscribe((userIds) => this.#wake(userIds));
+  }
+
+  #wake(userIds: readonly string[]): void {
+    for (const id of userIds) for (const c of this.#byUser.get(id) ?? []) c.wake();
+  }
+
+  /**
+   * The safety net under the bus: tail the update log and wake whoever has news, so that a
+   * lost announcement (or a node that missed one) delays a delivery by at most one tick.
+   */
+  startTail(intervalMs = wsTailIntervalMs): void {
+    if (this.#tailTimer) return;
+    this.#tailTimer = setInterval(() => void this.#tail(), intervalMs);
+    this.#tailTimer.unref();
+  }
+
+  stopTail(): void {
+    if (this.#tailTimer) clearInterval(this.#tailTimer);
+    this.#tailTimer = undefined;
+  }
+
+  async #tail(): Promise<void> {
+    if (this.#tailing) return;
+    this.#tailing = true;
+    try {
+      if (this.#tailSeq === null) {
+        const top = await this.db
+          .selectFrom('user_updates')
+          .select((eb) => eb.fn.max('seq').as('seq'))
+          .executeTakeFirst();
+        this.#tailSeq = top?.seq ?? 0n;
+        return;
+      }
+      if (this.#byUser.size === 0) return;
+      // Re-read a margin behind the newest seq seen: transactions commit out of seq order.
+      const from = this.#tailSeq > BigInt(wsTailMarginRows) ? this.#tailSeq - BigInt(wsTailMarginRows) : 0n;
+      const { userIds, maxSeq } = await recentlyUpdated(this.db, from, wsTailBatchMax);
+      if (maxSeq > this.#tailSeq) this.#tailSeq = maxSeq;
+      this.#wake(userIds);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'update log tail failed');
+    } finally {
+      this.#tailing = false;
+    }
+  }
+
+  /** Sockets open on this node. */
+  get connections(): number {
+    return this.#all.size;
+  }
+
+  async plugin(app: FastifyInstance): Promise<void> {
+    await app.register(websocket, { options: { maxPayload: wsFrameMaxBytes } });
+    app.get('/v1/ws', { websocket: true, schema: { hide: true } }, (socket) => {
+      this.#all.add(new Connection(socket, this.#host));
+    });
+  }
+
+  /** Closes every socket (clients reconnect elsewhere and catch up). */
+  close(): void {
+    if (this.#tailTimer) clearInterval(this.#tailTimer);
+    this.#tailTimer = undefined;
+    for (const c of [...this.#all]) c.close(WS_CLOSE.goingAway, 'server shutting down');
+  }
+}
