@@ -57,9 +57,10 @@ describe('contacts in the browser', () => {
       .poll(() => bob.getByTestId('search-result').getAttribute('data-relation'))
       .toBe('request_sent');
 
-    // Carol sees one new request and accepts it.
-    await carol.reload();
-    await expect.poll(() => carol.getByTestId('contacts-requests').getAttribute('data-count')).toBe('1');
+    // Carol's open Contacts tab shows the new request as it arrives (over the WebSocket).
+    await expect
+      .poll(() => carol.getByTestId('contacts-requests').getAttribute('data-count'), { timeout: 5_000 })
+      .toBe('1');
     await carol.getByTestId('contacts-requests').click();
     const row = carol.getByTestId('request-row').first();
     await row.waitFor();

@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import type { ApiClient } from './api/client.js';
 import { I18nProvider, useI18n } from './i18n/context.js';
+import { LiveProvider } from './realtime/live.js';
 import { navigate, usePathname } from './router.js';
 import { isTab, type RouteName, type RouteParams, resolveRoute } from './routes.js';
 import { AuthScreen } from './screens/auth.js';
@@ -34,9 +35,11 @@ export function App({ api, tokens }: { api: ApiClient; tokens: TokenStore }) {
   return (
     <I18nProvider>
       <SessionProvider api={api} tokens={tokens}>
-        <div className="app">
-          <Shell />
-        </div>
+        <LiveProvider tokens={tokens}>
+          <div className="app">
+            <Shell />
+          </div>
+        </LiveProvider>
       </SessionProvider>
     </I18nProvider>
   );

@@ -24,9 +24,17 @@ export type WalletErrorCode = (typeof WALLET_ERROR_CODES)[number];
 export const SOCIAL_ERROR_CODES = ['cannot_friend_self', 'already_friends'] as const;
 export type SocialErrorCode = (typeof SOCIAL_ERROR_CODES)[number];
 
+/** The chat codes, for the same reason (the server adds them with conversations). */
+export const CHAT_ERROR_CODES = [
+  'recipient_unavailable',
+  'message_too_long',
+  'recall_window_passed',
+] as const;
+export type ChatErrorCode = (typeof CHAT_ERROR_CODES)[number];
+
 /** Every server code and every client code has a translated message (a missing one is a type error). */
 export const ERROR_MESSAGE_KEYS: {
-  readonly [C in ErrorCode | WalletErrorCode | SocialErrorCode | ClientErrorCode]: MessageKey;
+  readonly [C in ErrorCode | WalletErrorCode | SocialErrorCode | ChatErrorCode | ClientErrorCode]: MessageKey;
 } = {
   invalid_request: 'error.invalid_request',
   invalid_amount: 'error.invalid_amount',
@@ -41,6 +49,9 @@ export const ERROR_MESSAGE_KEYS: {
   qr_invalid: 'error.qr_invalid',
   cannot_friend_self: 'error.cannot_friend_self',
   already_friends: 'error.already_friends',
+  recipient_unavailable: 'error.recipient_unavailable',
+  message_too_long: 'error.message_too_long',
+  recall_window_passed: 'error.recall_window_passed',
   signature_invalid: 'error.signature_invalid',
   qr_not_found: 'error.qr_not_found',
   camera_unavailable: 'error.camera_unavailable',

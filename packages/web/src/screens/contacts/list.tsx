@@ -2,6 +2,7 @@ import type { Contact } from '@jiaozi/protocol';
 import { useMemo, useState } from 'react';
 import { handleOf } from '../../format.js';
 import { useI18n } from '../../i18n/context.js';
+import { useLiveReload } from '../../realtime/live.js';
 import { Link, navigate } from '../../router.js';
 import { pathTo, ROUTES } from '../../routes.js';
 import { useMe, useSession } from '../../session.js';
@@ -20,6 +21,10 @@ export function ContactsScreen() {
   const me = useMe();
   const list = useLoad(() => api.contacts(), [api]);
   const incoming = useLoad(() => api.friendRequests('incoming'), [api]);
+  useLiveReload(['social.'], () => {
+    list.reload();
+    incoming.reload();
+  });
   const groups = useMemo(() => groupByLetter(list.data?.contacts ?? []), [list.data]);
   const index = useMemo(() => buildIndex(groups), [groups]);
   const [active, setActive] = useState<string | null>(null);

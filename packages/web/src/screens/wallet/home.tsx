@@ -2,6 +2,7 @@ import type { PaymentRequest } from '@jiaozi/protocol';
 import { type ComponentType, useState } from 'react';
 import { formatRelativeTime } from '../../format.js';
 import { useI18n } from '../../i18n/context.js';
+import { useLiveReload } from '../../realtime/live.js';
 import { Link } from '../../router.js';
 import { ROUTES } from '../../routes.js';
 import { useMe, useSession } from '../../session.js';
@@ -56,6 +57,12 @@ export function WalletScreen() {
   const cards = useLoad(() => api.cards(), [api]);
   const recent = useLoad(() => api.history({}, { limit: 5 }), [api]);
   const incoming = useLoad(() => api.paymentRequests('incoming'), [api]);
+  // Money received, a bank answer, a request: the wallet shows it as it happens.
+  useLiveReload(['wallet.'], () => {
+    summary.reload();
+    recent.reload();
+    incoming.reload();
+  });
   const ids = useIntentIds();
   const action = useAction();
   const [paying, setPaying] = useState<PaymentRequest | null>(null);
