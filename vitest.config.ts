@@ -83,6 +83,8 @@ export default defineConfig(async () => {
       test: {
         name: 'redis',
         include: ['packages/*/src/**/*.redis.test.ts'],
+        // One file at a time: a test that cuts Redis connections must not cut another's.
+        fileParallelism: false,
         globalSetup: [serverSetup],
         env: { JIAOZI_TEST_DB: 'pglite', TEST_REDIS_URL: testRedisUrl },
         testTimeout: 30_000,

@@ -1,0 +1,166 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ServerFrame } from '@jiaozi/protocol';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { newId } from '../kernel/ids.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+const cli = [
+  '--conditions=source',
+  '--import',
+  'tsx',
+  resolve(root, 'packages/server/src/cli/main.ts'),
+  'serve',
+];
+const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * Two server processes on one Postgres and one Redis. Alice sends a message on node A; bob,
+ * connected to node B, receives it within the same second. Then every Redis pub/sub
+ * connection is killed: the next message still reaches bob, from the update log.
+ */
+describe('two server processes, one Postgres, one Redis', () => {
+  const dbName = `jiaozi_test_nodes_${Math.floor(Date.now() / 1000)}_${process.pid}`;
+  const nodes: ChildProcess[] = [];
+  const ports = [19_000 + Math.floor(Math.random() * 500), 19_600 + Math.floor(Math.random() * 500)] as const;
+  let socket: WebSocket | undefined;
+
+  async function admin(query: string): Promise<void> {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(query);
+    } finally {
+      await client.end();
+    }
+  }
+
+  async function start(port: number): Promise<ChildProcess> {
+    const url = new URL(adminUrl);
+    url.pathname = `/${dbName}`;
+    const child = spawn(process.execPath, cli, {
+      env: {
+        ...process.env,
+        DATABASE_URL: url.toString(),
+        REDIS_URL: redisUrl,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        ARGON2_MEMORY_KIB: '1024',
+        ARGON2_TIME_COST: '1',
+        RATE_LIMITS: 'false',
+        WEB_DIST_DIR: '/nonexistent',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    nodes.push(child);
+    for (let i = 0; i < 200; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
+      } catch {
+        // not up yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`node on ${port} did not start`);
+  }
+
+  async function call(port: number, method: string, path: string, token: string | null, body?: unknown) {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    return {
+      status: res.status,
+      json: (await res.json().catch(() => null)) as Record<string, unknown> | null,
+    };
+  }
+
+  beforeAll(async () => {
+    await admin(`CREATE DATABASE "${dbName}"`);
+    // The first node migrates; the second starts on the migrated database.
+    await start(ports[0]);
+    await start(ports[1]);
+  }, 60_000);
+  afterAll(async () => {
+    socket?.terminate();
+    for (const n of nodes) n.kill('SIGKILL');
+    await new Promise((r) => setTimeout(r, 200));
+    await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  });
+
+  it('delivers across nodes through Redis, and from the log when Redis drops', {
+    timeout: 60_000,
+  }, async () => {
+    const [a, b] = ports;
+    const users: Record<string, { token: string; id: string }> = {};
+    for (const name of ['alice', 'bob']) {
+      const res = await call(a, 'POST', '/v1/auth/signup', null, {
+        username: `${name}_nodes`,
+        password: 'two-nodes-password',
+      });
+      expect(res.status).toBe(201);
+      users[name] = { token: String(res.json?.token), id: String((res.json?.user as { id: string }).id) };
+    }
+    const alice = users.alice as { token: string; id: string };
+    const bob = users.bob as { token: string; id: string };
+    const request = await call(a, 'POST', '/v1/friend-requests', alice.token, {
+      id: newId(),
+      to: { userId: bob.id },
+      message: 'hi',
+    });
+    expect(request.status).toBe(201);
+    const accepted = await call(b, 'POST', `/v1/friend-requests/${request.json?.id}/accept`, bob.token);
+    expect(accepted.status).toBe(200);
+
+    const frames: ServerFrame[] = [];
+    socket = new WebSocket(`ws://127.0.0.1:${b}/v1/ws`);
+    socket.on('message', (data) => frames.push(JSON.parse(data.toString()) as ServerFrame));
+    await new Promise((r) => socket?.once('open', r));
+    socket.send(JSON.stringify({ type: 'auth', token: bob.token, pts: null }));
+    while (!frames.some((f) => f.type === 'ready')) await new Promise((r) => setTimeout(r, 5));
+
+    const received = async (text: string, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline) {
+        const hit = frames.some(
+          (f) =>
+            f.type === 'updates' &&
+            f.updates.some((u) => u.topic === 'chat.message' && JSON.stringify(u.payload).includes(text)),
+        );
+        if (hit) return Date.now();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return null;
+    };
+
+    const sentAt = Date.now();
+    const first = await call(a, 'POST', `/v1/users/${bob.id}/messages`, alice.token, {
+      id: newId(),
+      text: 'over redis',
+    });
+    expect(first.status).toBe(201);
+    const at = await received('over redis', 1000);
+    expect(at).not.toBeNull();
+    expect((at as number) - sentAt).toBeLessThan(1000);
+
+    // Kill every pub/sub connection on the Redis server, as a network failure would.
+    execFileSync('redis-cli', ['-u', redisUrl, 'CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    const second = await call(a, 'POST', `/v1/users/${bob.id}/messages`, alice.token, {
+      id: newId(),
+      text: 'from the log',
+    });
+    expect(second.status).toBe(201);
+    expect(await received('from the log', 5000)).not.toBeNull();
+    const pts = frames.flatMap((f) => (f.type === 'updates' ? f.updates.map((u) => u.pts) : []));
+    expect(new Set(pts).size).toBe(pts.length);
+  });
+});
