@@ -8,6 +8,8 @@
  *    continues from the pts given), then `ready`.
  * 3. From then on `updates` arrive as they happen. The client pings every ~25 s; the server
  *    closes a connection that has been silent for 75 s.
+ * 4. Typing indicators are ephemeral: `typing` frames go to the other members' sockets and
+ *    are never written to the log.
  */
 
 /** One entry of a user's durable update log. */
@@ -18,14 +20,20 @@ export interface Update {
   at: string;
 }
 
-export type ClientFrame = { type: 'auth'; token: string; pts: number | null } | { type: 'ping'; id?: string };
+export type ClientFrame =
+  | { type: 'auth'; token: string; pts: number | null }
+  | { type: 'ping'; id?: string }
+  /** "I am typing in this conversation" — ephemeral, never logged; send again every ~4 s. */
+  | { type: 'typing'; conversationId: string };
 
 export type ServerFrame =
   | { type: 'difference'; updates: Update[]; pts: number; final: boolean }
   | { type: 'too_long'; pts: number }
   | { type: 'ready'; userId: string; pts: number }
   | { type: 'updates'; updates: Update[]; pts: number }
-  | { type: 'pong'; id?: string };
+  | { type: 'pong'; id?: string }
+  /** Someone in one of my conversations is typing, until `until` unless repeated. */
+  | { type: 'typing'; conversationId: string; userId: string; until: string };
 
 /** Close codes the server uses, with their meaning. */
 export const WS_CLOSE = {

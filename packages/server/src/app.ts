@@ -102,7 +102,13 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(socialRoutes, { social, rateLimits: config.rateLimits });
   await app.register(chatRoutes, { chat, rateLimits: config.rateLimits });
   await app.register(walletRoutes, { wallet });
-  const realtime = new Realtime(database.db, logger, (token) => identity.authenticate(token), bus);
+  const realtime = new Realtime(
+    database.db,
+    logger,
+    (token) => identity.authenticate(token),
+    bus,
+    (userId, conversationId) => chat.typingAudience(userId, conversationId),
+  );
   await app.register(async (scope) => realtime.plugin(scope as never));
   realtime.startTail();
   await serveWeb(app as never, config.webDistDir ?? defaultWebDistDir());

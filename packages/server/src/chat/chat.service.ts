@@ -529,6 +529,13 @@ export class ChatService {
 
   // ── Reading ──────────────────────────────────────────────────────────────
 
+  /** The other members who should see `userId` typing here; null when they are no member. */
+  async typingAudience(userId: string, conversationId: string): Promise<string[] | null> {
+    const members = await this.repo.listMembers(conversationId);
+    if (!members.some((m) => m.user_id === userId)) return null;
+    return members.filter((m) => m.user_id !== userId).map((m) => m.user_id);
+  }
+
   async list(userId: string): Promise<ConversationSummary[]> {
     const rows = await this.repo.summaries(userId, conversationsListMax);
     return this.#summaries(rows);

@@ -123,3 +123,7 @@ export const wsTailIntervalMs = 500;
 /** How far behind the newest seen row each tail re-reads (late commits). */
 export const wsTailMarginRows = 200;
 export const wsTailBatchMax = 5_000;
+/** A typing indicator lasts this long unless repeated. */
+export const typingIndicatorSeconds = 6;
+/** A connection may announce typing at most this often. */
+export const typingFrameMinIntervalMs = 2_000;

@@ -9,6 +9,9 @@ import type { Announcer } from '../platform/outbox/announcer.js';
  */
 export interface Bus extends Announcer {
   subscribe(handler: (userIds: readonly string[]) => void): void;
+  /** Ephemeral frames (typing) for users' sockets, never logged: lost is lost. */
+  publishEphemeral(userIds: readonly string[], frame: unknown): void;
+  subscribeEphemeral(handler: (userIds: readonly string[], frame: unknown) => void): void;
   close(): Promise<void>;
 }
 
@@ -23,17 +26,27 @@ export class LocalBus implements Bus {
     this.#emitter.on('updates', handler);
   }
 
+  publishEphemeral(userIds: readonly string[], frame: unknown): void {
+    if (userIds.length > 0) this.#emitter.emit('ephemeral', userIds, frame);
+  }
+
+  subscribeEphemeral(handler: (userIds: readonly string[], frame: unknown) => void): void {
+    this.#emitter.on('ephemeral', handler);
+  }
+
   async close(): Promise<void> {
     this.#emitter.removeAllListeners();
   }
 }
 
 const CHANNEL = 'jiaozi:updates';
+const EPHEMERAL_CHANNEL = 'jiaozi:ephemeral';
 
 export class RedisBus implements Bus {
   readonly #pub: Redis;
   readonly #sub: Redis;
   readonly #handlers: ((userIds: readonly string[]) => void)[] = [];
+  readonly #ephemeralHandlers: ((userIds: readonly string[], frame: unknown) => void)[] = [];
 
   constructor(url: string, logger: Logger) {
     this.#pub = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: false });
@@ -66,8 +79,18 @@ export class RedisBus implements Bus {
     this.#handlers.push(handler);
   }
 
+  publishEphemeral(userIds: readonly string[], frame: unknown): void {
+    if (userIds.length === 0) return;
+    this.#pub.publish(EPHEMERAL_CHANNEL, JSON.stringify({ userIds, frame })).catch(() => undefined);
+  }
+
+  subscribeEphemeral(handler: (userIds: readonly string[], frame: unknown) => void): void {
+    this.#ephemeralHandlers.push(handler);
+  }
+
   async close(): Promise<void> {
     this.#handlers.length = 0;
+    this.#ephemeralHandlers.length = 0;
     await Promise.allSettled([this.#pub.quit(), this.#sub.quit()]);
   }
 }

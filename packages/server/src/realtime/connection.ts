@@ -3,6 +3,7 @@ import { WS_CLOSE } from '@jiaozi/protocol';
 import type { Kysely } from 'kysely';
 import type { WebSocket } from 'ws';
 import {
+  typingFrameMinIntervalMs,
   wsAuthTimeoutMs,
   wsBufferedMaxBytes,
   wsDifferenceMax,
@@ -23,6 +24,8 @@ export interface ConnectionHost {
   authenticate: TokenCheck;
   register(connection: Connection): void;
   unregister(connection: Connection): void;
+  /** A user says they are typing in a conversation (ephemeral). */
+  typing(userId: string, conversationId: string): void;
 }
 
 function toWire(u: StoredUpdate): Update {
@@ -46,6 +49,12 @@ export function parseClientFrame(raw: string): ClientFrame | null {
     if (f.pts !== null && !(typeof f.pts === 'number' && Number.isSafeInteger(f.pts) && f.pts >= 0))
       return null;
     return { type: 'auth', token: f.token, pts: f.pts as number | null };
+  }
+  if (f.type === 'typing') {
+    const keys = Object.keys(f).sort().join(',');
+    if (keys !== 'conversationId,type' || typeof f.conversationId !== 'string') return null;
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(f.conversationId)) return null;
+    return { type: 'typing', conversationId: f.conversationId };
   }
   if (f.type === 'ping') {
     const keys = Object.keys(f).filter((k) => k !== 'type');
@@ -71,6 +80,7 @@ export class Connection {
   #again = false;
   #closed = false;
   #authTimer: NodeJS.Timeout;
+  #lastTypingMs = 0;
   #idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -92,6 +102,15 @@ export class Connection {
     this.#touch();
     if (frame.type === 'ping') {
       this.#send(frame.id === undefined ? { type: 'pong' } : { type: 'pong', id: frame.id });
+      return;
+    }
+    if (frame.type === 'typing') {
+      if (this.userId === null) return this.close(WS_CLOSE.malformedFrame, 'authenticate first');
+      const now = Date.now();
+      // At most one every typingFrameMinIntervalMs; extra frames are dropped, not errors.
+      if (now - this.#lastTypingMs < typingFrameMinIntervalMs) return;
+      this.#lastTypingMs = now;
+      this.host.typing(this.userId, frame.conversationId);
       return;
     }
     if (this.userId !== null) return this.close(WS_CLOSE.malformedFrame, 'already authenticated');
@@ -124,6 +143,11 @@ export class Connection {
       this.#send({ type: 'difference', updates: page.map(toWire), pts: Number(this.#pts), final });
       if (final || this.#closed) return;
     }
+  }
+
+  /** An ephemeral frame (typing) for this socket. */
+  deliver(frame: ServerFrame): void {
+    if (this.userId !== null) this.#send(frame);
   }
 
   /** New updates may be waiting: send them (one pump at a time). */

@@ -146,6 +146,37 @@ describe('realtime over /v1/ws', () => {
     await c.until(() => c.updates().some((x) => x.topic === 'social.friend_request'));
   });
 
+  it('relays typing to the other members only, never logged, at most every two seconds', async () => {
+    const a = await signupClient(t.app);
+    const b = await signupClient(t.app);
+    const outsider = await signupClient(t.app);
+    const req = await a.request('POST', '/v1/friend-requests', {
+      id: '01a21600-0000-7000-8000-0000000000a1',
+      to: { userId: b.userId },
+      message: 'hi',
+    });
+    expect((await b.request('POST', `/v1/friend-requests/${req.json().id}/accept`)).statusCode).toBe(200);
+    const conv = await a.request('POST', '/v1/conversations/direct', { userId: b.userId });
+    expect(conv.statusCode, conv.body).toBeLessThan(300);
+    const conversationId = (conv.json() as { id: string }).id;
+    const ca = await connect(a.token, null);
+    const cb = await connect(b.token, null);
+    const co = await connect(outsider.token, null);
+    const before = (await outboxFor(t.database.db, b.userId)).length;
+
+    ca.send({ type: 'typing', conversationId });
+    ca.send({ type: 'typing', conversationId });
+    co.send({ type: 'typing', conversationId });
+    await cb.until(() => cb.frames.find((f) => f.type === 'typing'));
+    await new Promise((r) => setTimeout(r, 200));
+    const typing = cb.frames.filter((f) => f.type === 'typing');
+    expect(typing).toHaveLength(1);
+    expect(typing[0]).toMatchObject({ type: 'typing', conversationId, userId: a.userId });
+    expect(ca.frames.some((f) => f.type === 'typing')).toBe(false);
+    expect(co.closed).toBeNull();
+    expect((await outboxFor(t.database.db, b.userId)).length).toBe(before);
+  });
+
   it('answers pings, and closes with documented codes on bad input', async () => {
     const u = await signupClient(t.app);
     const c = await connect(u.token, null);

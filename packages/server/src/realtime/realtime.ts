@@ -1,8 +1,14 @@
 import websocket from '@fastify/websocket';
-import { WS_CLOSE } from '@jiaozi/protocol';
+import { type ServerFrame, WS_CLOSE } from '@jiaozi/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { wsFrameMaxBytes, wsTailBatchMax, wsTailIntervalMs, wsTailMarginRows } from '../kernel/limits.js';
+import {
+  typingIndicatorSeconds,
+  wsFrameMaxBytes,
+  wsTailBatchMax,
+  wsTailIntervalMs,
+  wsTailMarginRows,
+} from '../kernel/limits.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Database } from '../platform/db/schema.js';
 import { recentlyUpdated } from '../platform/outbox/outbox.js';
@@ -26,6 +32,11 @@ export class Realtime {
     private readonly logger: Logger,
     authenticate: TokenCheck,
     bus: Bus,
+    /** Who else should see that `userId` is typing here; null when they may not type there. */
+    typingAudience: (
+      userId: string,
+      conversationId: string,
+    ) => Promise<readonly string[] | null> = async () => null,
   ) {
     this.#host = {
       db,
@@ -40,6 +51,15 @@ export class Realtime {
         }
         set.add(c);
       },
+      typing: (userId, conversationId) => {
+        void typingAudience(userId, conversationId)
+          .then((audience) => {
+            if (!audience || audience.length === 0) return;
+            const until = new Date(Date.now() + typingIndicatorSeconds * 1000).toISOString();
+            bus.publishEphemeral(audience, { type: 'typing', conversationId, userId, until });
+          })
+          .catch((error: unknown) => logger.warn({ err: error }, 'typing audience failed'));
+      },
       unregister: (c) => {
         this.#all.delete(c);
         if (c.userId === null) return;
@@ -49,6 +69,9 @@ export class Realtime {
       },
     };
     bus.subscribe((userIds) => this.#wake(userIds));
+    bus.subscribeEphemeral((userIds, frame) => {
+      for (const id of userIds) for (const c of this.#byUser.get(id) ?? []) c.deliver(frame as ServerFrame);
+    });
   }
 
   #wake(userIds: readonly string[]): void {
