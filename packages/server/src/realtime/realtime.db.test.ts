@@ -177,6 +177,37 @@ describe('realtime over /v1/ws', () => {
     expect((await outboxFor(t.database.db, b.userId)).length).toBe(before);
   });
 
+  it('drops a client that reads too slowly instead of buffering without bound', async () => {
+    const u = await signupClient(t.app);
+    const big = 'x'.repeat(8 * 1024);
+    await writeOutbox(
+      t.database.db,
+      Array.from({ length: 900 }, (_, i) => ({
+        topic: 'bulk.event',
+        audience: [u.userId],
+        payload: { i, big },
+      })),
+      new Date(),
+    );
+    const slow = new Client(url);
+    clients.push(slow);
+    await slow.opened;
+    // Stop reading from the socket, as a stalled phone would.
+    (slow.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    slow.send({ type: 'auth', token: u.token, pts: 0 });
+    await new Promise((r) => setTimeout(r, 1500));
+    (slow.socket as unknown as { _socket: { resume(): void } })._socket.resume();
+    await slow.until(() => slow.closed, 5000);
+    expect(slow.closed?.code).toBe(WS_CLOSE.tooSlow);
+    // It reconnects and catches up from the last pts it applied.
+    const applied = slow.updates().at(-1)?.pts ?? 0;
+    const again = await connect(u.token, applied);
+    await again.until(
+      () => (again.updates().at(-1)?.pts ?? applied) === 900 || again.frames.some((f) => f.type === 'ready'),
+    );
+    expect(again.closed).toBeNull();
+  });
+
   it('answers pings, and closes with documented codes on bad input', async () => {
     const u = await signupClient(t.app);
     const c = await connect(u.token, null);
