@@ -1,4 +1,5 @@
 export * from './chat.js';
+export * from './chat-state.js';
 export * from './errors.js';
 export * from './identity.js';
 export * from './realtime.js';

@@ -97,7 +97,7 @@ export const wsIdleTimeoutMs = 75_000;
 /** Updates per `difference` or `updates` frame. */
 export const wsUpdatesPerFrameMax = 100;
 /** A client further behind than this gets `too_long` and refetches its snapshot. */
-export const wsDifferenceMax = 1_000;
+export const wsDifferenceMax = 5_000;
 /** Bytes queued for one socket before it counts as too slow and is dropped. */
 export const wsBufferedMaxBytes = 1024 * 1024;
 

@@ -116,10 +116,10 @@ describe('realtime over /v1/ws', () => {
 
   it('tells a client far behind to refetch its snapshot', async () => {
     const u = await signupClient(t.app);
-    await append(u.userId, 1_005);
+    await append(u.userId, 5_005);
     const c = await connect(u.token, 2);
-    expect(c.frames[0]).toEqual({ type: 'too_long', pts: 1_005 });
-    expect(c.frames.at(-1)).toEqual({ type: 'ready', userId: u.userId, pts: 1_005 });
+    expect(c.frames[0]).toEqual({ type: 'too_long', pts: 5_005 });
+    expect(c.frames.at(-1)).toEqual({ type: 'ready', userId: u.userId, pts: 5_005 });
   });
 
   it('wakes sockets from the log even when nobody announces', async () => {
