@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, migrationNames } from '../platform/db/migrate.js';
 import { createTestApp, nextIp, type TestApp } from '../test/app.js';
-import { DEMO_PASSWORD, DEMO_PIN, DEMO_USERS, seedDemo } from './demo.js';
+import { DEMO_PASSWORD, DEMO_PIN, DEMO_USERS, seedDemo, seedDemoActivity } from './demo.js';
 
 describe('demo data and migrations', () => {
   let t: TestApp;
@@ -35,6 +35,25 @@ describe('demo data and migrations', () => {
       });
       expect(verify.statusCode).toBe(204);
     }
+  });
+
+  it('gives the fresh demo balances, friends, a chat and a group, once', async () => {
+    const services = t.services;
+    await seedDemoActivity(services, ['alice', 'bob', 'carol']);
+    const ids = await Promise.all(['alice', 'bob', 'carol'].map((n) => services.identity.findByLogin(n)));
+    const [alice, bob, carol] = ids.map((u) => u?.id as string) as [string, string, string];
+    expect((await services.wallet.summary(alice)).balanceMinor).toBe(100_000);
+    expect((await services.wallet.summary(bob)).balanceMinor).toBe(50_000);
+    expect((await services.wallet.summary(carol)).balanceMinor).toBe(20_000);
+    expect(await services.social.areFriends(alice, bob)).toBe(true);
+    expect(await services.social.areFriends(alice, carol)).toBe(true);
+    expect(await services.social.areFriends(bob, carol)).toBe(false);
+    const list = await services.chat.list(bob);
+    expect(list.map((c) => c.kind).sort()).toEqual(['direct', 'group']);
+    // Running the seed again (nothing newly created) changes nothing.
+    await seedDemoActivity(services, []);
+    expect((await services.wallet.summary(alice)).balanceMinor).toBe(100_000);
+    expect((await services.ledger.verify()).problems).toEqual([]);
   });
 
   it('records every migration once, and migrating again applies nothing', async () => {

@@ -1,4 +1,8 @@
+import type { ChatService } from '../chat/chat.service.js';
 import type { IdentityService } from '../identity/identity.service.js';
+import { newId } from '../kernel/ids.js';
+import type { SocialService } from '../social/social.service.js';
+import type { WalletService } from '../wallet/wallet.service.js';
 
 /** The demo accounts `jiaozi seed` creates, documented in the README. */
 export const DEMO_USERS = [
@@ -38,4 +42,54 @@ export async function seedDemo(identity: IdentityService): Promise<SeedResult> {
     result.created.push(demo.username);
   }
   return result;
+}
+
+export interface DemoServices {
+  identity: IdentityService;
+  social: SocialService;
+  chat: ChatService;
+  wallet: WalletService;
+}
+
+/** Demo balances, in fen. */
+export const DEMO_BALANCES_MINOR = { alice: 100_000n, bob: 50_000n, carol: 20_000n } as const;
+
+/**
+ * Gives freshly seeded demo users something to look at: balances, alice befriended with bob
+ * and carol (bob and carol are left for the visitor to introduce), a chat and a group.
+ * Only for users created by this seed (`created`), so running it again changes nothing.
+ */
+export async function seedDemoActivity(services: DemoServices, created: readonly string[]): Promise<void> {
+  if (!['alice', 'bob', 'carol'].every((name) => created.includes(name))) return;
+  const ids: Record<string, string> = {};
+  for (const name of ['alice', 'bob', 'carol'] as const) {
+    const user = await services.identity.findByLogin(name);
+    if (!user) return;
+    ids[name] = user.id;
+  }
+  const alice = ids.alice as string;
+  const bob = ids.bob as string;
+  const carol = ids.carol as string;
+  for (const [name, amount] of Object.entries(DEMO_BALANCES_MINOR)) {
+    await services.wallet.operatorCredit(ids[name] as string, amount, 'Demo balance');
+  }
+  for (const friend of [bob, carol]) {
+    const request = await services.social.sendRequest(alice, {
+      id: newId(),
+      to: { userId: friend },
+      message: 'Hi, it’s Alice — let’s keep in touch on Jiaozi!',
+    });
+    await services.social.accept(friend, request.id);
+  }
+  await services.chat.send(
+    alice,
+    { userId: bob },
+    { id: newId(), text: '欢迎来到交子！Welcome to Jiaozi 🥟' },
+  );
+  await services.chat.send(
+    bob,
+    { userId: alice },
+    { id: newId(), text: 'Thanks Alice! Dumplings on Friday?' },
+  );
+  await services.chat.createGroup(alice, { name: 'Dumpling club 饺子俱乐部', memberIds: [bob, carol] });
 }

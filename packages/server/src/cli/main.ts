@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { DEMO_PASSWORD, DEMO_PIN, seedDemo } from '../admin/demo.js';
+import { DEMO_PASSWORD, DEMO_PIN, seedDemo, seedDemoActivity } from '../admin/demo.js';
 import { buildApp } from '../app.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { systemClock } from '../kernel/clock.js';
@@ -64,6 +64,7 @@ async function serve(config: Config, demo: boolean): Promise<void> {
   const built = await buildApp({ config, database, logger });
   if (demo) {
     const seeded = await seedDemo(built.services.identity);
+    await seedDemoActivity(built.services, seeded.created);
     logger.info(seeded, 'demo users ready');
   }
   let stopping = false;
@@ -124,7 +125,10 @@ async function main(argv: string[]): Promise<void> {
     case 'seed': {
       parseArgs({ args: rest, options: {} });
       await withDatabase(config, async (database) => {
-        const result = await seedDemo(identityFor(config, database));
+        const built = await buildApp({ config: { ...config, logLevel: 'warn' }, database });
+        const result = await seedDemo(built.services.identity);
+        await seedDemoActivity(built.services, result.created);
+        await built.close();
         console.log(
           `Created: ${result.created.join(', ') || 'none'}; already there: ${result.existing.join(', ') || 'none'}`,
         );

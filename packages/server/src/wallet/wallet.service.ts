@@ -200,6 +200,24 @@ export class WalletService {
     };
   }
 
+  /**
+   * Credits a wallet from the bank settlement account without a card (an operator's grant:
+   * demo balances, goodwill, promotions). Shown in history as a top-up with the note.
+   */
+  async operatorCredit(userId: string, amountMinor: bigint, note: string): Promise<void> {
+    assert(amountMinor > 0n, 'a credit is positive');
+    const account = await this.wallet(userId);
+    const [result] = await this.ledger.submit([
+      this.#transfer(newId(this.clock), this.#bank, account.id, amountMinor, 'topup', {
+        kind: 'topup',
+        to: userId,
+        note,
+      }),
+    ]);
+    expectOk(result);
+    this.#announce([userId]);
+  }
+
   // ── Cards ────────────────────────────────────────────────────────────────
 
   async addCard(
