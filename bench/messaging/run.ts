@@ -96,7 +96,10 @@ async function signUp(n: number, prefix: string): Promise<User[]> {
         password: 'bench-password',
       });
       if (res.status !== 201) throw new Error(`signup ${res.status}`);
-      out[i] = { id: String((res.json?.user as { id: string }).id), token: String(res.json?.token) };
+      out[i] = {
+        id: String((res.json?.user as { id: string } | undefined)?.id),
+        token: String(res.json?.token),
+      };
     },
   );
   return out;

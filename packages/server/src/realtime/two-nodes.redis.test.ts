@@ -108,7 +108,10 @@ describe('two server processes, one Postgres, one Redis', () => {
         password: 'two-nodes-password',
       });
       expect(res.status).toBe(201);
-      users[name] = { token: String(res.json?.token), id: String((res.json?.user as { id: string }).id) };
+      users[name] = {
+        token: String(res.json?.token),
+        id: String((res.json?.user as { id: string } | undefined)?.id),
+      };
     }
     const alice = users.alice as { token: string; id: string };
     const bob = users.bob as { token: string; id: string };
