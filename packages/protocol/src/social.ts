@@ -109,3 +109,9 @@ export interface SocialEvents {
   'social.friend_request': { request: FriendRequest };
   'social.friend_added': { request: FriendRequest; contact: Contact };
 }
+
+/** A friend's presence; both null when they hide when they were last seen. */
+export interface Presence {
+  online: boolean | null;
+  lastSeenAt: string | null;
+}

@@ -108,6 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     (token) => identity.authenticate(token),
     bus,
     (userId, conversationId) => chat.typingAudience(userId, conversationId),
+    (userId) => social.touchPresence(userId),
   );
   await app.register(async (scope) => realtime.plugin(scope as never));
   realtime.startTail();

@@ -127,3 +127,7 @@ export const wsTailBatchMax = 5_000;
 export const typingIndicatorSeconds = 6;
 /** A connection may announce typing at most this often. */
 export const typingFrameMinIntervalMs = 2_000;
+/** Someone seen this recently counts as online (sockets ping every ~25 s). */
+export const presenceOnlineSeconds = 90;
+/** A socket records its user as seen at most this often. */
+export const presenceTouchIntervalMs = 30_000;

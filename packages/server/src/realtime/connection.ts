@@ -3,6 +3,7 @@ import { WS_CLOSE } from '@jiaozi/protocol';
 import type { Kysely } from 'kysely';
 import type { WebSocket } from 'ws';
 import {
+  presenceTouchIntervalMs,
   typingFrameMinIntervalMs,
   wsAuthTimeoutMs,
   wsBufferedMaxBytes,
@@ -26,6 +27,8 @@ export interface ConnectionHost {
   unregister(connection: Connection): void;
   /** A user says they are typing in a conversation (ephemeral). */
   typing(userId: string, conversationId: string): void;
+  /** A user's socket is alive (for presence). */
+  seen(userId: string): void;
 }
 
 function toWire(u: StoredUpdate): Update {
@@ -81,6 +84,7 @@ export class Connection {
   #closed = false;
   #authTimer: NodeJS.Timeout;
   #lastTypingMs = 0;
+  #lastSeenMs = 0;
   #idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -102,6 +106,7 @@ export class Connection {
     this.#touch();
     if (frame.type === 'ping') {
       this.#send(frame.id === undefined ? { type: 'pong' } : { type: 'pong', id: frame.id });
+      this.#seen(false);
       return;
     }
     if (frame.type === 'typing') {
@@ -129,6 +134,7 @@ export class Connection {
       await this.#catchUp();
     }
     this.host.register(this);
+    this.#seen(true);
     this.#send({ type: 'ready', userId: principal.userId, pts: Number(this.#pts) });
     // Anything appended while we registered.
     this.wake();
@@ -143,6 +149,13 @@ export class Connection {
       this.#send({ type: 'difference', updates: page.map(toWire), pts: Number(this.#pts), final });
       if (final || this.#closed) return;
     }
+  }
+
+  #seen(force: boolean): void {
+    const now = Date.now();
+    if (this.userId === null || (!force && now - this.#lastSeenMs < presenceTouchIntervalMs)) return;
+    this.#lastSeenMs = now;
+    this.host.seen(this.userId);
   }
 
   /** An ephemeral frame (typing) for this socket. */
@@ -200,6 +213,7 @@ export class Connection {
   #dispose(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.userId !== null) this.host.seen(this.userId);
     clearTimeout(this.#authTimer);
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.host.unregister(this);

@@ -208,6 +208,38 @@ describe('realtime over /v1/ws', () => {
     expect(again.closed).toBeNull();
   });
 
+  it('shows friends when someone is online and when they were last seen, as they allow', async () => {
+    const a = await signupClient(t.app);
+    const b = await signupClient(t.app);
+    const stranger = await signupClient(t.app);
+    const req = await a.request('POST', '/v1/friend-requests', {
+      id: '01a21600-0000-7000-8000-0000000000b2',
+      to: { userId: b.userId },
+      message: 'hi',
+    });
+    expect((await b.request('POST', `/v1/friend-requests/${req.json().id}/accept`)).statusCode).toBe(200);
+    expect((await a.request('GET', `/v1/users/${b.userId}/presence`)).json()).toEqual({
+      online: false,
+      lastSeenAt: null,
+    });
+    const socket = await connect(b.token, null);
+    const deadline = Date.now() + 3000;
+    let presence = (await a.request('GET', `/v1/users/${b.userId}/presence`)).json();
+    while (!presence.online && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      presence = (await a.request('GET', `/v1/users/${b.userId}/presence`)).json();
+    }
+    expect(presence.online).toBe(true);
+    expect(Math.abs(Date.parse(presence.lastSeenAt) - Date.now())).toBeLessThan(5000);
+    expect((await stranger.request('GET', `/v1/users/${b.userId}/presence`)).statusCode).toBe(404);
+    expect((await b.request('PATCH', '/v1/me/privacy', { showLastSeen: false })).statusCode).toBe(200);
+    expect((await a.request('GET', `/v1/users/${b.userId}/presence`)).json()).toEqual({
+      online: null,
+      lastSeenAt: null,
+    });
+    socket.socket.terminate();
+  });
+
   it('answers pings, and closes with documented codes on bad input', async () => {
     const u = await signupClient(t.app);
     const c = await connect(u.token, null);

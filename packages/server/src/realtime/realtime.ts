@@ -37,6 +37,8 @@ export class Realtime {
       userId: string,
       conversationId: string,
     ) => Promise<readonly string[] | null> = async () => null,
+    /** Records that a user's socket is alive (presence). */
+    onSeen: (userId: string) => Promise<void> = async () => undefined,
   ) {
     this.#host = {
       db,
@@ -59,6 +61,9 @@ export class Realtime {
             bus.publishEphemeral(audience, { type: 'typing', conversationId, userId, until });
           })
           .catch((error: unknown) => logger.warn({ err: error }, 'typing audience failed'));
+      },
+      seen: (userId) => {
+        void onSeen(userId).catch((error: unknown) => logger.warn({ err: error }, 'presence update failed'));
       },
       unregister: (c) => {
         this.#all.delete(c);

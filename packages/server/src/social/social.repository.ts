@@ -276,6 +276,23 @@ export class SocialRepository {
 
   // ── Privacy ──────────────────────────────────────────────────────────────
 
+  async touchPresence(userId: string, at: Date): Promise<void> {
+    await this.db
+      .insertInto('presence')
+      .values({ user_id: userId, last_seen_at: at })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet({ last_seen_at: at }))
+      .execute();
+  }
+
+  async lastSeen(userId: string): Promise<Date | null> {
+    const row = await this.db
+      .selectFrom('presence')
+      .select('last_seen_at')
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
+    return row?.last_seen_at ?? null;
+  }
+
   findPrivacy(userId: string, db: Db = this.db): Promise<PrivacyRow | undefined> {
     return db.selectFrom('privacy_settings').selectAll().where('user_id', '=', userId).executeTakeFirst();
   }

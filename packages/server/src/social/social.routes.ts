@@ -171,6 +171,25 @@ export const socialRoutes: FastifyPluginAsyncTypebox<SocialRoutesOptions> = asyn
   );
 
   app.get(
+    '/v1/users/:id/presence',
+    {
+      schema: {
+        tags,
+        summary: "A friend's presence: online, and when last seen (null when they hide it)",
+        params: IdParams,
+        response: {
+          200: Type.Object({
+            online: Type.Union([Type.Boolean(), Type.Null()]),
+            lastSeenAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+          }),
+        },
+      },
+      config: { ...user, errors: socialErrors.owned },
+    },
+    async (request) => social.presence(me(request), request.params.id),
+  );
+
+  app.get(
     '/v1/me/contact-qr',
     {
       schema: {

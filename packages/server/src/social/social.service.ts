@@ -4,6 +4,7 @@ import type {
   ContactList,
   FriendRequest,
   FriendTarget,
+  Presence,
   PrivacySettings,
   PublicUser,
 } from '@jiaozi/protocol';
@@ -13,7 +14,12 @@ import { type UserRow, uniqueViolation } from '../identity/identity.repository.j
 import type { IdentityService } from '../identity/identity.service.js';
 import { addSeconds, type Clock } from '../kernel/clock.js';
 import { assert, DomainError } from '../kernel/errors.js';
-import { blocksListMax, friendRequestsListMax, friendRequestTtlSeconds } from '../kernel/limits.js';
+import {
+  blocksListMax,
+  friendRequestsListMax,
+  friendRequestTtlSeconds,
+  presenceOnlineSeconds,
+} from '../kernel/limits.js';
 import type { Database } from '../platform/db/schema.js';
 import { type OutboxEvent, writeOutbox } from '../platform/outbox/outbox.js';
 import { hmacHex, type Secrets, sameSignature } from '../platform/secrets/secrets.js';
@@ -463,6 +469,29 @@ export class SocialService {
     const rows = ids.map((id) => users.get(id)).filter((u): u is UserRow => u !== undefined);
     const views = await this.#publicUsers(this.db, userId, rows);
     return rows.map((u) => views.get(u.id) as PublicUser);
+  }
+
+  // ── Presence ─────────────────────────────────────────────────────────────
+
+  /** A socket of this user is alive (called by the realtime layer). */
+  async touchPresence(userId: string): Promise<void> {
+    await this.repo.touchPresence(userId, this.clock.now());
+  }
+
+  /** A friend's presence; hidden when they hide their last seen. Anyone else: not found. */
+  async presence(viewerId: string, userId: string): Promise<Presence> {
+    if (viewerId !== userId && !(await this.areFriends(viewerId, userId))) {
+      throw new DomainError('not_found', 'No such user.');
+    }
+    if (viewerId !== userId && !(await this.#privacyRow(userId)).show_last_seen) {
+      return { online: null, lastSeenAt: null };
+    }
+    const seen = await this.repo.lastSeen(userId);
+    if (!seen) return { online: false, lastSeenAt: null };
+    return {
+      online: this.clock.now().getTime() - seen.getTime() <= presenceOnlineSeconds * 1000,
+      lastSeenAt: seen.toISOString(),
+    };
   }
 
   // ── Privacy ──────────────────────────────────────────────────────────────

@@ -284,6 +284,11 @@ export interface MessageHidesTable {
   created_at: Timestamp;
 }
 
+export interface PresenceTable {
+  user_id: string;
+  last_seen_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -303,6 +308,7 @@ export interface Database {
   paycodes: PaycodesTable;
   wallet_daily_usage: WalletDailyUsageTable;
   wallet_claims: WalletClaimsTable;
+  presence: PresenceTable;
   friend_requests: FriendRequestsTable;
   friend_request_sends: FriendRequestSendsTable;
   friendships: FriendshipsTable;
