@@ -5,6 +5,9 @@ import { LiveProvider } from './realtime/live.js';
 import { navigate, usePathname } from './router.js';
 import { isTab, type RouteName, type RouteParams, resolveRoute } from './routes.js';
 import { AuthScreen } from './screens/auth.js';
+import { ConversationScreen } from './screens/chats/conversation.js';
+import { ChatsScreen, NewChatScreen } from './screens/chats/list.js';
+import { ConversationSettingsScreen } from './screens/chats/settings.js';
 import { AddContactScreen } from './screens/contacts/add.js';
 import { BlockedScreen } from './screens/contacts/blocked.js';
 import { ContactScreen } from './screens/contacts/contact.js';
@@ -16,7 +19,7 @@ import { PasswordScreen } from './screens/password.js';
 import { PinScreen } from './screens/pin.js';
 import { PrivacyScreen } from './screens/privacy.js';
 import { ProfileScreen } from './screens/profile.js';
-import { ChatsScreen, DiscoverScreen } from './screens/tabs.js';
+import { DiscoverScreen } from './screens/tabs.js';
 import { BankOperationScreen } from './screens/wallet/bank.js';
 import { CardsScreen } from './screens/wallet/cards.js';
 import { HistoryItemScreen, HistoryScreen } from './screens/wallet/history.js';
@@ -120,6 +123,12 @@ function Screen({ route, params }: { route: RouteName; params: RouteParams }) {
       return <HistoryScreen />;
     case 'walletHistoryItem':
       return <HistoryItemScreen id={params.id ?? ''} />;
+    case 'chatsNew':
+      return <NewChatScreen />;
+    case 'conversation':
+      return <ConversationScreen conversationId={params.conversationId ?? ''} />;
+    case 'conversationSettings':
+      return <ConversationSettingsScreen conversationId={params.conversationId ?? ''} />;
   }
 }
 

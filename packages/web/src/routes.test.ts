@@ -74,4 +74,14 @@ describe('routes', () => {
     }
     expect(PARENTS.privacy).toBe('me');
   });
+  it('reads the chat routes, /chats/new before /chats/:conversationId', () => {
+    expect(matchPath('/chats/new')).toEqual({ route: 'chatsNew', params: {} });
+    expect(matchPath('/chats/c-1')).toEqual({ route: 'conversation', params: { conversationId: 'c-1' } });
+    expect(matchPath('/chats/c-1/settings')).toEqual({
+      route: 'conversationSettings',
+      params: { conversationId: 'c-1' },
+    });
+    expect(PARENTS.conversation).toBe('chats');
+    expect(resolveRoute('/chats/c-1', false)).toEqual({ kind: 'redirect', to: '/login' });
+  });
 });

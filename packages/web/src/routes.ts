@@ -27,6 +27,9 @@ export const ROUTES = {
   walletPayCode: '/wallet/paycode',
   walletHistory: '/wallet/history',
   walletHistoryItem: '/wallet/history/:id',
+  chatsNew: '/chats/new',
+  conversation: '/chats/:conversationId',
+  conversationSettings: '/chats/:conversationId/settings',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
@@ -60,6 +63,9 @@ export const PARENTS: Partial<Record<RouteName, RouteName>> = {
   walletPayCode: 'wallet',
   walletHistory: 'wallet',
   walletHistoryItem: 'walletHistory',
+  chatsNew: 'chats',
+  conversation: 'chats',
+  conversationSettings: 'conversation',
 };
 
 export const HOME = ROUTES.chats;

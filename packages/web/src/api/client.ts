@@ -9,13 +9,20 @@ import type {
   Contact,
   ContactList,
   ContactQr,
+  ConversationDetail,
+  ConversationList,
+  ConversationSummary,
+  CreateGroupRequest,
   CreatePaymentRequest,
+  ForwardMessageRequest,
   FriendRequest,
   FriendRequestList,
   HistoryItem,
   HistoryPage,
   LoginRequest,
   Me,
+  Message,
+  MessagePage,
   MonthlyTotals,
   PayCode,
   PaymentRequest,
@@ -25,6 +32,7 @@ import type {
   ReceiveQr,
   ResolvedQr,
   SendFriendRequest,
+  SendMessageRequest,
   SessionList,
   SetPinRequest,
   SignupRequest,
@@ -33,10 +41,13 @@ import type {
   Transfer,
   TransferRequest,
   UpdateContactRequest,
+  UpdateGroupRequest,
   UpdatePrivacyRequest,
   UpdateProfileRequest,
+  UpdateSettingsRequest,
   VerifyPinRequest,
   WalletSummary,
+  Watermarks,
   Withdrawal,
   WithdrawalRequest,
 } from '@jiaozi/protocol';
@@ -426,5 +437,90 @@ export class ApiClient {
 
   updatePrivacy(body: UpdatePrivacyRequest): Promise<PrivacySettings> {
     return this.request('PATCH', '/v1/me/privacy', body);
+  }
+
+  // ---------- Chats ----------
+
+  conversations(): Promise<ConversationList> {
+    return this.request('GET', '/v1/conversations');
+  }
+
+  conversation(id: string): Promise<ConversationDetail> {
+    return this.request('GET', `/v1/conversations/${encodeURIComponent(id)}`);
+  }
+
+  /** My direct conversation with someone, made if it is not there yet. */
+  openDirect(userId: string): Promise<ConversationDetail> {
+    return this.request('POST', '/v1/conversations/direct', { userId });
+  }
+
+  createGroup(body: CreateGroupRequest): Promise<ConversationDetail> {
+    return this.request('POST', '/v1/conversations/groups', body);
+  }
+
+  updateGroup(id: string, body: UpdateGroupRequest): Promise<ConversationDetail> {
+    return this.request('PATCH', `/v1/conversations/${encodeURIComponent(id)}`, body);
+  }
+
+  updateConversationSettings(id: string, body: UpdateSettingsRequest): Promise<ConversationSummary> {
+    return this.request('PATCH', `/v1/conversations/${encodeURIComponent(id)}/settings`, body);
+  }
+
+  inviteMembers(id: string, userIds: string[]): Promise<ConversationDetail> {
+    return this.request('POST', `/v1/conversations/${encodeURIComponent(id)}/members`, { userIds });
+  }
+
+  removeMember(id: string, userId: string): Promise<void> {
+    return this.request(
+      'DELETE',
+      `/v1/conversations/${encodeURIComponent(id)}/members/${encodeURIComponent(userId)}`,
+    );
+  }
+
+  leaveConversation(id: string): Promise<void> {
+    return this.request('POST', `/v1/conversations/${encodeURIComponent(id)}/leave`);
+  }
+
+  /** The latest page, or the page before a seq; ascending by seq. */
+  messages(id: string, page: { before?: number; limit?: number } = {}): Promise<MessagePage> {
+    const query = new URLSearchParams();
+    if (page.before !== undefined) query.set('before', String(page.before));
+    if (page.limit !== undefined) query.set('limit', String(page.limit));
+    const qs = query.toString();
+    return this.request('GET', `/v1/conversations/${encodeURIComponent(id)}/messages${qs ? `?${qs}` : ''}`);
+  }
+
+  sendMessage(id: string, body: SendMessageRequest): Promise<Message> {
+    return this.request('POST', `/v1/conversations/${encodeURIComponent(id)}/messages`, body);
+  }
+
+  sendDirectMessage(userId: string, body: SendMessageRequest): Promise<Message> {
+    return this.request('POST', `/v1/users/${encodeURIComponent(userId)}/messages`, body);
+  }
+
+  forwardMessage(id: string, body: ForwardMessageRequest): Promise<Message> {
+    return this.request('POST', `/v1/conversations/${encodeURIComponent(id)}/forward`, body);
+  }
+
+  recallMessage(id: string, messageId: string): Promise<Message> {
+    return this.request(
+      'POST',
+      `/v1/conversations/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}/recall`,
+    );
+  }
+
+  deleteMessage(id: string, messageId: string): Promise<void> {
+    return this.request(
+      'DELETE',
+      `/v1/conversations/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}`,
+    );
+  }
+
+  markRead(id: string, seq: number): Promise<Watermarks> {
+    return this.request('POST', `/v1/conversations/${encodeURIComponent(id)}/read`, { seq });
+  }
+
+  markDelivered(id: string, seq: number): Promise<Watermarks> {
+    return this.request('POST', `/v1/conversations/${encodeURIComponent(id)}/delivered`, { seq });
   }
 }

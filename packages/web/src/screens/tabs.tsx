@@ -1,17 +1,6 @@
 import { useI18n } from '../i18n/context.js';
-import { ChatIcon, GridIcon } from '../ui/icons.js';
+import { GridIcon } from '../ui/icons.js';
 import { EmptyState, Page } from '../ui/layout.js';
-
-export function ChatsScreen() {
-  const { t } = useI18n();
-  return (
-    <Page title={t('tabs.chats')} tabbed>
-      <EmptyState icon={<ChatIcon size={40} />} title={t('chats.empty_title')}>
-        {t('chats.empty_body')}
-      </EmptyState>
-    </Page>
-  );
-}
 
 export function DiscoverScreen() {
   const { t } = useI18n();

@@ -347,3 +347,78 @@ export const TrashIcon = (p: IconProps) => (
     <path d="M4 6.5h16M9.5 6.5V4.5h5v2M6.5 6.5l1 13a1.5 1.5 0 0 0 1.5 1.5h6a1.5 1.5 0 0 0 1.5-1.5l1-13" />
   </Svg>
 );
+
+export const PlusIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="12" cy="12" r="9" />
+    <path d="M12 8v8M8 12h8" />
+  </Svg>
+);
+
+export const UsersIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="9" cy="8" r="3.5" />
+    <path d="M2.5 20v-1a5 5 0 0 1 5-5h3a5 5 0 0 1 5 5v1" />
+    <path d="M16 4.6a3.5 3.5 0 0 1 0 6.8M18.5 14.2a5 5 0 0 1 3 4.6V20" />
+  </Svg>
+);
+
+export const BellOffIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M6 16V11a6 6 0 0 1 9.5-4.9M18 11v5l1.5 2H8" />
+    <path d="M10 20a2 2 0 0 0 4 0M4 4l16 16" />
+  </Svg>
+);
+
+export const MoreIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M5.5 12h.01M12 12h.01M18.5 12h.01" strokeWidth={3} />
+  </Svg>
+);
+
+export const ClockIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="12" cy="12" r="8.5" />
+    <path d="M12 7.5V12l3 2" />
+  </Svg>
+);
+
+export const TickIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="m4.5 12.5 4.5 4.5L19.5 6.5" />
+  </Svg>
+);
+
+export const DoubleTickIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="m2 12.5 4.5 4.5L16 7.5M11 16l1 1 9.5-9.5" />
+  </Svg>
+);
+
+export const ReplyIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M9.5 6 4 11.5 9.5 17" />
+    <path d="M4 11.5h10a6 6 0 0 1 6 6V19" />
+  </Svg>
+);
+
+export const CopyIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="8.5" y="8.5" width="11" height="11" rx="2" />
+    <path d="M15.5 5.5V5a1.5 1.5 0 0 0-1.5-1.5H6A1.5 1.5 0 0 0 4.5 5v8A1.5 1.5 0 0 0 6 14.5h.5" />
+  </Svg>
+);
+
+export const ForwardIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M14.5 6 20 11.5 14.5 17" />
+    <path d="M20 11.5H10a6 6 0 0 0-6 6V19" />
+  </Svg>
+);
+
+export const UndoIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <path d="M8 5 4 9l4 4" />
+    <path d="M4 9h10.5a5.5 5.5 0 0 1 0 11H9" />
+  </Svg>
+);

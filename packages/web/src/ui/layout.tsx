@@ -27,9 +27,15 @@ export function Page({
   back,
   tabbed = false,
   action,
+  titleTestId,
+  mainClassName,
   children,
 }: {
   title: string;
+  /** `data-testid` of the title. */
+  titleTestId?: string;
+  /** Extra class of the content area (e.g. a full-height chat). */
+  mainClassName?: string;
   /** Path the back button goes to; no button when absent. */
   back?: string;
   tabbed?: boolean;
@@ -55,10 +61,16 @@ export function Page({
             </button>
           ) : null}
         </div>
-        <h1 className="topbar-title">{title}</h1>
+        <h1 className="topbar-title" data-testid={titleTestId}>
+          {title}
+        </h1>
         <div className="topbar-side topbar-side-end">{action}</div>
       </header>
-      <main className={tabbed ? 'content content-tabbed' : 'content'}>{children}</main>
+      <main
+        className={[tabbed ? 'content content-tabbed' : 'content', mainClassName].filter(Boolean).join(' ')}
+      >
+        {children}
+      </main>
     </>
   );
 }
