@@ -34,6 +34,17 @@ interface User {
 }
 
 async function call(method: string, path: string, token: string | null, body?: unknown) {
+  // A kept-alive socket the server has just closed fails once; a second attempt opens a new one.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await callOnce(method, path, token, body);
+    } catch (error) {
+      if (attempt >= 2) throw error;
+    }
+  }
+}
+
+async function callOnce(method: string, path: string, token: string | null, body?: unknown) {
   const res = await fetch(`${base}${path}`, {
     method,
     headers: {
