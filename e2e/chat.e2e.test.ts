@@ -117,6 +117,8 @@ describe('chats in the browser', () => {
     await bob.getByTestId('menu-reply').click();
     await bob.getByTestId('reply-preview').waitFor();
     await bob.getByTestId('composer-input').fill('Hi Alice! 饺子 tonight?');
+    // While bob types, alice sees it (an ephemeral frame over the WebSocket).
+    await expect.poll(() => alice.getByTestId('conversation-typing').count(), { timeout: 5_000 }).toBe(1);
     await bob.getByTestId('composer-input').press('Enter');
     const reply = alice.locator('[data-testid="message"][data-mine="false"][data-kind="text"]').last();
     await expect.poll(() => reply.textContent(), { timeout: 10_000 }).toContain('Hi Alice! 饺子 tonight?');

@@ -110,6 +110,8 @@ export const en = {
   'chats.loading_older': 'Loading earlier messages…',
   'chats.say_hi': 'No messages yet. Say hi! 👋',
   'chats.composer_placeholder': 'Message',
+  'chats.typing': 'typing…',
+  'chats.typing_named': '{name} is typing…',
   'chats.composer_label': 'Message text',
   'chats.send': 'Send',
   'chats.status_sending': 'Sending',

@@ -111,4 +111,37 @@ describe('RealtimeConnection', () => {
     expect(h.unauthenticated()).toBe(1);
     expect(h.sockets).toHaveLength(1);
   });
+
+  it('passes typing frames on, and says it is typing only while connected', () => {
+    const seen: unknown[] = [];
+    const sockets: FakeSocket[] = [];
+    const c = new RealtimeConnection({
+      url: 'ws://x/v1/ws',
+      token: 'jz_t',
+      loadPts: () => null,
+      savePts: () => undefined,
+      onUpdates: () => undefined,
+      onResync: () => undefined,
+      onUnauthenticated: () => undefined,
+      onTyping: (typing) => seen.push(typing),
+      createSocket: () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      },
+      setTimer: () => 0,
+      clearTimer: () => undefined,
+    });
+    c.sendTyping('c1');
+    c.start();
+    const s = sockets[0] as FakeSocket;
+    s.onopen?.({});
+    c.sendTyping('c1');
+    expect(s.sent).toEqual([
+      { type: 'auth', token: 'jz_t', pts: null },
+      { type: 'typing', conversationId: 'c1' },
+    ]);
+    s.frame({ type: 'typing', conversationId: 'c1', userId: 'u2', until: '2026-11-26T00:00:06.000Z' });
+    expect(seen).toEqual([{ conversationId: 'c1', userId: 'u2', until: '2026-11-26T00:00:06.000Z' }]);
+  });
 });

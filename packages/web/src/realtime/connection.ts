@@ -24,6 +24,8 @@ export interface RealtimeOptions {
   onResync: () => void;
   /** The server refused the session: stop for good. */
   onUnauthenticated: () => void;
+  /** Someone else is typing (ephemeral). */
+  onTyping?: (typing: { conversationId: string; userId: string; until: string }) => void;
   createSocket: (url: string) => SocketLike;
   pingIntervalMs?: number;
   /** Delay before reconnect attempt n (0-based). */
@@ -58,6 +60,11 @@ export class RealtimeConnection {
 
   get pts(): number | null {
     return this.#pts;
+  }
+
+  /** Says "I am typing here" (dropped when not connected: typing is ephemeral). */
+  sendTyping(conversationId: string): void {
+    if (this.#socket?.readyState === 1) this.#socket.send(JSON.stringify({ type: 'typing', conversationId }));
   }
 
   start(): void {
@@ -127,6 +134,13 @@ export class RealtimeConnection {
         this.#setPts(frame.pts);
         return;
       case 'pong':
+        return;
+      case 'typing':
+        this.options.onTyping?.({
+          conversationId: frame.conversationId,
+          userId: frame.userId,
+          until: frame.until,
+        });
         return;
     }
   }

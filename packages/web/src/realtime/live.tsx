@@ -1,10 +1,25 @@
 import type { Update } from '@jiaozi/protocol';
-import { createContext, type ReactNode, useContext, useEffect, useRef, useSyncExternalStore } from 'react';
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import { useSession } from '../session.js';
 import type { TokenStore } from '../storage.js';
 import { RealtimeConnection, type SocketLike } from './connection.js';
 
 type Listener = (updates: readonly Update[]) => void;
+
+export interface Typing {
+  conversationId: string;
+  userId: string;
+  until: string;
+}
 
 /** Who wants to hear of updates, by topic prefix ('wallet.', 'social.' …). */
 class Topics {
@@ -26,6 +41,18 @@ class Topics {
   /** After a resync everyone reloads. */
   publishAll(): void {
     for (const { fn } of this.#listeners) fn([]);
+  }
+
+  readonly #typingListeners = new Set<(typing: Typing) => void>();
+  sendTyping: (conversationId: string) => void = () => undefined;
+
+  onTyping(fn: (typing: Typing) => void): () => void {
+    this.#typingListeners.add(fn);
+    return () => this.#typingListeners.delete(fn);
+  }
+
+  publishTyping(typing: Typing): void {
+    for (const fn of this.#typingListeners) fn(typing);
   }
 }
 
@@ -57,10 +84,15 @@ export function LiveProvider({ tokens, children }: { tokens: TokenStore; childre
       onUpdates: (updates) => topics.publish(updates),
       onResync: () => topics.publishAll(),
       onUnauthenticated: () => forget(),
+      onTyping: (typing) => topics.publishTyping(typing),
       createSocket: (url) => new WebSocket(url) as unknown as SocketLike,
     });
     connection.start();
-    return () => connection.stop();
+    topics.sendTyping = (conversationId) => connection.sendTyping(conversationId);
+    return () => {
+      topics.sendTyping = () => undefined;
+      connection.stop();
+    };
   }, [status, token, userId, topics, forget]);
 
   return <TopicsContext.Provider value={topics}>{children}</TopicsContext.Provider>;
@@ -74,4 +106,39 @@ export function useLiveReload(prefixes: readonly string[], reload: () => void): 
   const key = prefixes.join('|');
   // biome-ignore lint/correctness/useExhaustiveDependencies: the prefixes are compared by value (key).
   useEffect(() => topics?.subscribe(prefixes, () => reloadRef.current()), [topics, key]);
+}
+
+/**
+ * Who else is typing in a conversation now, and a function to say that I am (throttled to
+ * one frame every 3 s; the server relays at most one every 2 s and shows it for 6 s).
+ */
+export function useTyping(conversationId: string): { typing: string[]; iAmTyping: () => void } {
+  const topics = useContext(TopicsContext);
+  const [typing, setTyping] = useState<Map<string, number>>(new Map());
+  const lastSent = useRef(0);
+  useEffect(() => {
+    if (!topics) return;
+    return topics.onTyping((t) => {
+      if (t.conversationId !== conversationId) return;
+      setTyping((current) => new Map(current).set(t.userId, Date.parse(t.until)));
+    });
+  }, [topics, conversationId]);
+  useEffect(() => {
+    if (typing.size === 0) return;
+    const timer = setInterval(() => {
+      const now = Date.now();
+      setTyping((current) => {
+        const next = new Map([...current].filter(([, until]) => until > now));
+        return next.size === current.size ? current : next;
+      });
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [typing.size]);
+  const iAmTyping = useCallback(() => {
+    const now = Date.now();
+    if (now - lastSent.current < 3000) return;
+    lastSent.current = now;
+    topics?.sendTyping(conversationId);
+  }, [topics, conversationId]);
+  return { typing: [...typing.keys()], iAmTyping };
 }

@@ -30,7 +30,7 @@ import {
   tickStatus,
 } from '../../chat/chat.js';
 import { useI18n } from '../../i18n/context.js';
-import { useLiveReload } from '../../realtime/live.js';
+import { useLiveReload, useTyping } from '../../realtime/live.js';
 import { Link } from '../../router.js';
 import { pathTo, ROUTES } from '../../routes.js';
 import { useMe, useSession } from '../../session.js';
@@ -220,6 +220,7 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
     return [...set].filter((id) => /^[0-9a-f-]{36}$/.test(id));
   }, [detail, messages]);
   const { nameOf } = usePeople(ids);
+  const { typing, iAmTyping } = useTyping(conversationId);
 
   // ---------- Sending ----------
 
@@ -443,6 +444,13 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
                 </button>
               </div>
             ) : null}
+            {typing.length > 0 ? (
+              <p className="typing-indicator" data-testid="conversation-typing" aria-live="polite">
+                {detail?.kind === 'group'
+                  ? t('chats.typing_named', { name: typing.map((id) => nameOf(id)).join(', ') })
+                  : t('chats.typing')}
+              </p>
+            ) : null}
             {muted ? (
               <p className="composer-muted" data-testid="composer-muted">
                 {t('chats.muted_all')}
@@ -458,7 +466,10 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
                   placeholder={t('chats.composer_placeholder')}
                   aria-label={t('chats.composer_label')}
                   aria-invalid={tooLong ? true : undefined}
-                  onChange={(event) => setDraft(event.target.value)}
+                  onChange={(event) => {
+                    setDraft(event.target.value);
+                    if (event.target.value.trim() !== '') iAmTyping();
+                  }}
                   onKeyDown={onKeyDown}
                 />
                 {length >= MESSAGE_COUNTER_FROM ? (
