@@ -21,7 +21,8 @@ describe('kill -9 in the middle of a load of transfers', () => {
   let database: DatabaseHandle;
   let url: string;
   let server: ChildProcess | undefined;
-  const port = 18_000 + Math.floor(Math.random() * 2000);
+  // Its own port range (17000–17999): the two-node test takes 18000–18999, and they may run at once.
+  const port = 17_000 + Math.floor(Math.random() * 1000);
   const base = `http://127.0.0.1:${port}`;
 
   function env(): NodeJS.ProcessEnv {

@@ -26,7 +26,7 @@ const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 describe('two server processes, one Postgres, one Redis', () => {
   const dbName = `jiaozi_test_nodes_${Math.floor(Date.now() / 1000)}_${process.pid}`;
   const nodes: ChildProcess[] = [];
-  const ports = [19_000 + Math.floor(Math.random() * 500), 19_600 + Math.floor(Math.random() * 500)] as const;
+  const ports = [18_000 + Math.floor(Math.random() * 500), 18_500 + Math.floor(Math.random() * 500)] as const;
   let socket: WebSocket | undefined;
 
   async function admin(query: string): Promise<void> {
