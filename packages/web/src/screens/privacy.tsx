@@ -4,7 +4,7 @@ import { useI18n } from '../i18n/context.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import { ROUTES } from '../routes.js';
 import { useSession } from '../session.js';
-import { FormError } from '../ui/form.js';
+import { FormError, SwitchRow } from '../ui/form.js';
 import { Page } from '../ui/layout.js';
 import { useLoad } from '../ui/use-load.js';
 import { Spinner } from './wallet/common.js';
@@ -91,46 +91,5 @@ export function PrivacyScreen() {
         </div>
       )}
     </Page>
-  );
-}
-
-function SwitchRow({
-  label,
-  hint,
-  checked,
-  busy,
-  testId,
-  onChange,
-}: {
-  label: string;
-  hint: string;
-  checked: boolean;
-  busy: boolean;
-  testId: string;
-  onChange: (value: boolean) => void;
-}) {
-  const id = useId();
-  return (
-    <div className="row switch-row">
-      <label className="row-text" htmlFor={id}>
-        <span className="row-label">{label}</span>
-        <span className="row-sub" id={`${id}-hint`}>
-          {hint}
-        </span>
-      </label>
-      <input
-        id={id}
-        type="checkbox"
-        role="switch"
-        className="switch"
-        checked={checked}
-        aria-checked={checked}
-        aria-describedby={`${id}-hint`}
-        aria-busy={busy}
-        disabled={busy}
-        data-testid={testId}
-        onChange={(event) => onChange(event.target.checked)}
-      />
-    </div>
   );
 }

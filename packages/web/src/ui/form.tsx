@@ -205,3 +205,45 @@ export function AccountNameField() {
   const account = me.username ?? me.phone ?? '';
   return <input type="text" name="username" autoComplete="username" value={account} readOnly hidden />;
 }
+
+/** A labelled on/off switch with a hint line (a checkbox with role=switch). */
+export function SwitchRow({
+  label,
+  hint,
+  checked,
+  busy,
+  testId,
+  onChange,
+}: {
+  label: string;
+  hint: string;
+  checked: boolean;
+  busy: boolean;
+  testId: string;
+  onChange: (value: boolean) => void;
+}) {
+  const id = useId();
+  return (
+    <div className="row switch-row">
+      <label className="row-text" htmlFor={id}>
+        <span className="row-label">{label}</span>
+        <span className="row-sub" id={`${id}-hint`}>
+          {hint}
+        </span>
+      </label>
+      <input
+        id={id}
+        type="checkbox"
+        role="switch"
+        className="switch"
+        checked={checked}
+        aria-checked={checked}
+        aria-describedby={`${id}-hint`}
+        aria-busy={busy}
+        disabled={busy}
+        data-testid={testId}
+        onChange={(event) => onChange(event.target.checked)}
+      />
+    </div>
+  );
+}

@@ -7,7 +7,7 @@ import { useLiveReload } from '../../realtime/live.js';
 import { Link, navigate } from '../../router.js';
 import { pathTo, ROUTES } from '../../routes.js';
 import { useMe, useSession } from '../../session.js';
-import { FormError, FormSuccess, SubmitButton, TextField, useSubmit } from '../../ui/form.js';
+import { FormError, FormSuccess, SubmitButton, SwitchRow, TextField, useSubmit } from '../../ui/form.js';
 import { LogoutIcon, UserPlusIcon } from '../../ui/icons.js';
 import { Page } from '../../ui/layout.js';
 import { useLoad } from '../../ui/use-load.js';
@@ -333,46 +333,5 @@ function GroupForm({
         testId="settings-group-save"
       />
     </form>
-  );
-}
-
-function SwitchRow({
-  label,
-  hint,
-  checked,
-  busy,
-  testId,
-  onChange,
-}: {
-  label: string;
-  hint: string;
-  checked: boolean;
-  busy: boolean;
-  testId: string;
-  onChange: (value: boolean) => void;
-}) {
-  const id = useId();
-  return (
-    <div className="row switch-row">
-      <label className="row-text" htmlFor={id}>
-        <span className="row-label">{label}</span>
-        <span className="row-sub" id={`${id}-hint`}>
-          {hint}
-        </span>
-      </label>
-      <input
-        id={id}
-        type="checkbox"
-        role="switch"
-        className="switch"
-        checked={checked}
-        aria-checked={checked}
-        aria-describedby={`${id}-hint`}
-        aria-busy={busy}
-        disabled={busy}
-        data-testid={testId}
-        onChange={(event) => onChange(event.target.checked)}
-      />
-    </div>
   );
 }
