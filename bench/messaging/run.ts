@@ -11,22 +11,18 @@
  * 2. Offered load: `rate` messages/s spread over `users` connected users (half send to
  *    the other half) for `rate-seconds`; prints delivered/s and latency p50/p99.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ServerFrame } from '@jiaozi/protocol';
 import { WebSocket } from 'ws';
 import { newId } from '../../packages/server/src/kernel/ids.js';
+import { callServer, serverEnv, startServer } from '../../packages/server/src/test/processes.js';
 import { arg, dropDatabase, percentile, recreateDatabase } from '../common.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const pairs = arg('pairs', 20);
 const floodSeconds = arg('flood-seconds', 10);
 const users = arg('users', 1000);
 const rate = arg('rate', 1000);
 const rateSeconds = arg('rate-seconds', 20);
 const port = 18_500 + Math.floor(Math.random() * 400);
-const base = `http://127.0.0.1:${port}`;
 
 interface User {
   id: string;
@@ -37,54 +33,11 @@ async function call(method: string, path: string, token: string | null, body?: u
   // A kept-alive socket the server has just closed fails once; a second attempt opens a new one.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await callOnce(method, path, token, body);
+      return await callServer(port, method, path, token, body);
     } catch (error) {
       if (attempt >= 2) throw error;
     }
   }
-}
-
-async function callOnce(method: string, path: string, token: string | null, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, json: (await res.json().catch(() => null)) as Record<string, unknown> | null };
-}
-
-async function startServer(databaseUrl: string): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', resolve(root, 'packages/server/src/cli/main.ts'), 'serve'],
-    {
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrl,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        ARGON2_MEMORY_KIB: '1024',
-        ARGON2_TIME_COST: '1',
-        RATE_LIMITS: 'false',
-        DB_POOL_MAX: '20',
-        WEB_DIST_DIR: '/nonexistent',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return child;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the server did not start');
 }
 
 async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -170,7 +123,7 @@ function nowMs(): number {
 async function main(): Promise<void> {
   const dbName = 'jiaozi_bench_messaging';
   const url = await recreateDatabase(dbName);
-  const server = await startServer(url);
+  const server = await startServer(port, serverEnv(port, { DATABASE_URL: url, DB_POOL_MAX: '20' }));
   try {
     console.log(`bench/messaging: server process on :${port}, Postgres, no Redis`);
     // 1:1 flood.

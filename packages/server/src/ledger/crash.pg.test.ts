@@ -1,15 +1,12 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../kernel/ids.js';
 import type { DatabaseHandle } from '../platform/db/connect.js';
 import { createTestDatabase } from '../test/db.js';
+import { callServer, jiaoziCli, serverEnv, startServer } from '../test/processes.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const cli = ['--conditions=source', '--import', 'tsx', resolve(root, 'packages/server/src/cli/main.ts')];
 const run = promisify(execFile);
 
 /**
@@ -23,53 +20,11 @@ describe('kill -9 in the middle of a load of transfers', () => {
   let server: ChildProcess | undefined;
   // Its own port range (17000–17999): the two-node test takes 18000–18999, and they may run at once.
   const port = 17_000 + Math.floor(Math.random() * 1000);
-  const base = `http://127.0.0.1:${port}`;
 
-  function env(): NodeJS.ProcessEnv {
-    return {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      ARGON2_MEMORY_KIB: '1024',
-      ARGON2_TIME_COST: '1',
-      RATE_LIMITS: 'false',
-      WEB_DIST_DIR: '/nonexistent',
-    };
-  }
-
-  async function start(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, [...cli, 'serve'], {
-      env: env(),
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    for (let i = 0; i < 150; i++) {
-      try {
-        if ((await fetch(`${base}/healthz`)).ok) return child;
-      } catch {
-        // not up yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    child.kill('SIGKILL');
-    throw new Error('the server did not start');
-  }
-
-  async function call(method: string, path: string, token: string | null, body?: unknown) {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return {
-      status: res.status,
-      json: (await res.json().catch(() => null)) as Record<string, unknown> | null,
-    };
-  }
+  const env = () => serverEnv(port, { DATABASE_URL: url });
+  const start = () => startServer(port, env());
+  const call = (method: string, path: string, token: string | null, body?: unknown) =>
+    callServer(port, method, path, token, body);
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -151,7 +106,7 @@ describe('kill -9 in the middle of a load of transfers', () => {
     server.kill('SIGKILL');
     server = undefined;
 
-    const verify = await run(process.execPath, [...cli, 'ledger', 'verify'], { env: env() });
+    const verify = await run(process.execPath, [...jiaoziCli, 'ledger', 'verify'], { env: env() });
     expect(verify.stdout).toContain('every invariant holds, the chain is intact');
   });
 });

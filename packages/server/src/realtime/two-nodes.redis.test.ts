@@ -1,20 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import type { ServerFrame } from '@jiaozi/protocol';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { newId } from '../kernel/ids.js';
+import { callServer, serverEnv, startServer } from '../test/processes.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-const cli = [
-  '--conditions=source',
-  '--import',
-  'tsx',
-  resolve(root, 'packages/server/src/cli/main.ts'),
-  'serve',
-];
 const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -42,47 +33,15 @@ describe('two server processes, one Postgres, one Redis', () => {
   async function start(port: number): Promise<ChildProcess> {
     const url = new URL(adminUrl);
     url.pathname = `/${dbName}`;
-    const child = spawn(process.execPath, cli, {
-      env: {
-        ...process.env,
-        DATABASE_URL: url.toString(),
-        REDIS_URL: redisUrl,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        ARGON2_MEMORY_KIB: '1024',
-        ARGON2_TIME_COST: '1',
-        RATE_LIMITS: 'false',
-        WEB_DIST_DIR: '/nonexistent',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    const child = await startServer(
+      port,
+      serverEnv(port, { DATABASE_URL: url.toString(), REDIS_URL: redisUrl }),
+    );
     nodes.push(child);
-    for (let i = 0; i < 200; i++) {
-      try {
-        if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return child;
-      } catch {
-        // not up yet
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`node on ${port} did not start`);
+    return child;
   }
 
-  async function call(port: number, method: string, path: string, token: string | null, body?: unknown) {
-    const res = await fetch(`http://127.0.0.1:${port}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-        ...(body ? { 'content-type': 'application/json' } : {}),
-      },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-    });
-    return {
-      status: res.status,
-      json: (await res.json().catch(() => null)) as Record<string, unknown> | null,
-    };
-  }
+  const call = callServer;
 
   beforeAll(async () => {
     await admin(`CREATE DATABASE "${dbName}"`);
