@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../packages/server/src/admin/demo.js';
 
 export const ARTIFACTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
 
@@ -27,4 +28,29 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
 export function artifactPath(name: string): string {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   return join(ARTIFACTS_DIR, name);
+}
+
+/** A new phone-sized page (390×844 at 2×), as the product is designed for. */
+export async function phonePage(browser: Browser, locale = 'en-US'): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    locale,
+  });
+  return context.newPage();
+}
+
+/** A phone page signed in as a demo user (see packages/server/src/admin/demo.ts). */
+export async function logInAsDemo(
+  browser: Browser,
+  baseUrl: string,
+  username: string,
+  locale = 'en-US',
+): Promise<Page> {
+  const page = await phonePage(browser, locale);
+  await page.goto(`${baseUrl}/login`);
+  await page.getByTestId('login-login').fill(username);
+  await page.getByTestId('login-password').fill(DEMO_PASSWORD);
+  await page.getByTestId('login-submit').click();
+  return page;
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_PASSWORD, seedDemo } from '../packages/server/src/admin/demo.js';
 import { createTestApp, nextIp, type TestApp } from '../packages/server/src/test/app.js';
 import { uuidv7 } from '../packages/web/src/wallet/ids.js';
-import { artifactPath, launchChromium } from './browser.js';
+import { artifactPath, launchChromium, logInAsDemo } from './browser.js';
 
 /**
  * The Chats tab in three browsers: alice opens a chat with bob and says hello, bob's open list
@@ -66,16 +66,7 @@ describe('chats in the browser', () => {
   });
 
   async function logIn(username: string, locale = 'en-US'): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      locale,
-    });
-    const page = await context.newPage();
-    await page.goto(`${baseUrl}/login`);
-    await page.getByTestId('login-login').fill(username);
-    await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await page.getByTestId('login-submit').click();
+    const page = await logInAsDemo(browser, baseUrl, username, locale);
     await page.getByTestId('chats-new').waitFor();
     return page;
   }

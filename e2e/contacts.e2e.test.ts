@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEMO_PASSWORD, seedDemo } from '../packages/server/src/admin/demo.js';
+import { seedDemo } from '../packages/server/src/admin/demo.js';
 import { createTestApp, type TestApp } from '../packages/server/src/test/app.js';
-import { artifactPath, launchChromium } from './browser.js';
+import { artifactPath, launchChromium, logInAsDemo } from './browser.js';
 
 /**
  * "My Friend" in two browsers: bob finds carol by username and asks to be friends, carol
@@ -27,16 +27,7 @@ describe('contacts in the browser', () => {
   });
 
   async function logIn(username: string, locale = 'en-US'): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      locale,
-    });
-    const page = await context.newPage();
-    await page.goto(`${baseUrl}/login`);
-    await page.getByTestId('login-login').fill(username);
-    await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await page.getByTestId('login-submit').click();
+    const page = await logInAsDemo(browser, baseUrl, username, locale);
     await page.getByTestId('tab-contacts').click();
     await page.getByTestId('contacts-add').waitFor();
     return page;

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from '../packages/server/src/test/app.js';
-import { artifactPath, launchChromium } from './browser.js';
+import { artifactPath, launchChromium, phonePage } from './browser.js';
 
 /**
  * A person's first visit: sign up, log out, log in, set a payment PIN, switch to Chinese,
@@ -24,14 +24,7 @@ describe('accounts in the browser', () => {
     await t?.shutdown();
   });
 
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      locale: 'en-US',
-    });
-    return context.newPage();
-  }
+  const newPage = () => phonePage(browser);
 
   it('signs up, logs in, sets a PIN, switches to 中文 and logs out', async () => {
     const page = await newPage();

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEMO_PASSWORD, DEMO_PIN, seedDemo } from '../packages/server/src/admin/demo.js';
+import { DEMO_PIN, seedDemo } from '../packages/server/src/admin/demo.js';
 import { createTestApp, type TestApp } from '../packages/server/src/test/app.js';
-import { artifactPath, launchChromium } from './browser.js';
+import { artifactPath, launchChromium, logInAsDemo } from './browser.js';
 
 /**
  * Money in the browser: alice links a card and tops up through the (simulated) bank, sends
@@ -28,16 +28,7 @@ describe('the wallet in the browser', () => {
   });
 
   async function logIn(username: string): Promise<Page> {
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      locale: 'en-US',
-    });
-    const page = await context.newPage();
-    await page.goto(`${baseUrl}/login`);
-    await page.getByTestId('login-login').fill(username);
-    await page.getByTestId('login-password').fill(DEMO_PASSWORD);
-    await page.getByTestId('login-submit').click();
+    const page = await logInAsDemo(browser, baseUrl, username);
     await page.getByTestId('tab-wallet').click();
     await page.getByTestId('wallet-balance').waitFor();
     return page;
