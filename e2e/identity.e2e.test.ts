@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from '../packages/server/src/test/app.js';
 import { artifactPath, launchChromium, phonePage } from './browser.js';

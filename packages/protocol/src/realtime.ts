@@ -1,3 +1,6 @@
+import type { Message } from './chat.js';
+import type { ErrorBody } from './errors.js';
+
 /**
  * The realtime protocol over the WebSocket at /v1/ws (JSON text frames).
  *
@@ -10,7 +13,27 @@
  *    closes a connection that has been silent for 75 s.
  * 4. Typing indicators are ephemeral: `typing` frames go to the other members' sockets and
  *    are never written to the log.
+ * 5. An authenticated client may make calls over the socket (`call` → `result` with the same
+ *    `ref`), e.g. `messages.send`: the same checks and answers as the HTTP route, without a
+ *    request per message. The update a call causes arrives as usual in `updates`.
  */
+
+/** Methods a client may call over the socket, with their params and result. */
+export interface SocketMethods {
+  /** Same as `POST /v1/conversations/{conversationId}/messages`; `created` false for a resend. */
+  'messages.send': {
+    params: {
+      conversationId: string;
+      id: string;
+      text: string;
+      replyTo?: string;
+      mentions?: string[];
+    };
+    result: { message: Message; created: boolean };
+  };
+}
+
+export type SocketMethod = keyof SocketMethods;
 
 /** One entry of a user's durable update log. */
 export interface Update {
@@ -24,7 +47,9 @@ export type ClientFrame =
   | { type: 'auth'; token: string; pts: number | null }
   | { type: 'ping'; id?: string }
   /** "I am typing in this conversation" — ephemeral, never logged; send again every ~4 s. */
-  | { type: 'typing'; conversationId: string };
+  | { type: 'typing'; conversationId: string }
+  /** A call; `ref` (≤ 64 characters) comes back on its `result`. At most 64 in flight. */
+  | { type: 'call'; ref: string; method: string; params: unknown };
 
 export type ServerFrame =
   | { type: 'difference'; updates: Update[]; pts: number; final: boolean }
@@ -33,7 +58,10 @@ export type ServerFrame =
   | { type: 'updates'; updates: Update[]; pts: number }
   | { type: 'pong'; id?: string }
   /** Someone in one of my conversations is typing, until `until` unless repeated. */
-  | { type: 'typing'; conversationId: string; userId: string; until: string };
+  | { type: 'typing'; conversationId: string; userId: string; until: string }
+  /** The answer to a call: its result, or an error as HTTP would give it. */
+  | { type: 'result'; ref: string; result: unknown }
+  | { type: 'result'; ref: string; error: ErrorBody['error'] };
 
 /** Close codes the server uses, with their meaning. */
 export const WS_CLOSE = {

@@ -72,8 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const bus: Bus = config.redisUrl ? new RedisBus(config.redisUrl, logger) : new LocalBus();
   const secrets = new Secrets(database.db, clock);
   const social = new SocialService(database.db, clock, identity, secrets);
-  // The realtime layer will hand in its announcer; until then updates wait in the log.
-  const chat = new ChatService(database.db, clock, identity, social, bus);
+  const chat = new ChatService(database.db, clock, identity, social, bus, logger);
   const ledger = new LedgerService(database.db, clock, logger);
   const bank = new SimulatedBankGateway(() => secrets.get('bank_callback'), clock, logger, {
     latencyMinMs: Math.floor(config.bankLatencyMs / 4),
@@ -97,11 +96,6 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     version: VERSION,
   });
 
-  await app.register(systemRoutes, { db: database.db, metrics, currency: config.currency });
-  await app.register(identityRoutes, { identity, rateLimits: config.rateLimits });
-  await app.register(socialRoutes, { social, rateLimits: config.rateLimits });
-  await app.register(chatRoutes, { chat, rateLimits: config.rateLimits });
-  await app.register(walletRoutes, { wallet });
   const realtime = new Realtime(
     database.db,
     logger,
@@ -110,6 +104,11 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     (userId, conversationId) => chat.typingAudience(userId, conversationId),
     (userId) => social.touchPresence(userId),
   );
+  await app.register(systemRoutes, { db: database.db, metrics, currency: config.currency });
+  await app.register(identityRoutes, { identity, rateLimits: config.rateLimits });
+  await app.register(socialRoutes, { social, rateLimits: config.rateLimits });
+  await app.register(chatRoutes, { chat, rateLimits: config.rateLimits, socket: realtime });
+  await app.register(walletRoutes, { wallet });
   await app.register(async (scope) => realtime.plugin(scope as never));
   realtime.startTail();
   await serveWeb(app as never, config.webDistDir ?? defaultWebDistDir());

@@ -122,4 +122,93 @@ describe('concurrent sends', () => {
     expect(tally(second)).toEqual({ 201: 1, 200: 19 });
     expect(await seqsIn(conversationId)).toEqual([1, 2]);
   });
+
+  it('sends into many conversations at once keep, per conversation, the order they came in', async () => {
+    const users = await Promise.all(Array.from({ length: 7 }, () => signupClient(t.app)));
+    const hub = users[0] as Client;
+    const others = users.slice(1);
+    const conversations: string[] = [];
+    for (const other of others) {
+      await befriend(hub, other);
+      const res = await hub.request('POST', '/v1/conversations/direct', { userId: other.userId });
+      conversations.push((res.json() as ConversationDetail).id);
+    }
+    // 300 sends handed to the writer in one go: the first 120 into three conversations (a
+    // first batch), the rest over all six (a second batch takes the three others while the
+    // first is written). Each conversation's messages take seqs in the order they were sent.
+    const target = (i: number) => (i < 120 ? i % 3 : i % 6);
+    const sends = Array.from({ length: 300 }, (_, i) =>
+      t.services.chat.send(
+        hub.userId,
+        { conversationId: conversations[target(i)] as string },
+        { id: newId(), text: `${i}` },
+      ),
+    );
+    const results = await Promise.all(sends);
+    expect(results.every((r) => r.created)).toBe(true);
+    for (const [k, conversationId] of conversations.entries()) {
+      const rows = await database.db
+        .selectFrom('messages')
+        .select(['seq', 'body'])
+        .where('conversation_id', '=', conversationId)
+        .orderBy('seq')
+        .execute();
+      const expected = Array.from({ length: 300 }, (_, i) => i).filter((i) => target(i) === k);
+      expect(rows.map((r) => Number(r.seq))).toEqual(expected.map((_, i) => i + 1));
+      expect(rows.map((r) => Number(r.body))).toEqual(expected);
+    }
+  });
+
+  it('two nodes racing one client id into two conversations make one message', async () => {
+    const other = await createTestApp({ database, config: { rateLimits: false } });
+    try {
+      const [a, b, c] = (await Promise.all([
+        signupClient(t.app),
+        signupClient(t.app),
+        signupClient(t.app),
+      ])) as [Client, Client, Client];
+      await befriend(a, b);
+      await befriend(a, c);
+      const ab = (
+        (
+          await a.request('POST', '/v1/conversations/direct', { userId: b.userId })
+        ).json() as ConversationDetail
+      ).id;
+      const ac = (
+        (
+          await a.request('POST', '/v1/conversations/direct', { userId: c.userId })
+        ).json() as ConversationDetail
+      ).id;
+      for (let round = 0; round < 5; round++) {
+        const id = newId();
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 10 }, (_, i) =>
+            (i % 2 ? other : t).services.chat.send(
+              a.userId,
+              { conversationId: i % 2 ? ac : ab },
+              { id, text: 'one' },
+            ),
+          ),
+        );
+        const created = outcomes.filter((o) => o.status === 'fulfilled' && o.value.created);
+        const replays = outcomes.filter((o) => o.status === 'fulfilled' && !o.value.created);
+        const conflicts = outcomes.filter(
+          (o) => o.status === 'rejected' && (o.reason as { code?: string }).code === 'idempotency_conflict',
+        );
+        expect(created).toHaveLength(1);
+        expect(replays.length + conflicts.length).toBe(9);
+        const winner = (created[0] as PromiseFulfilledResult<{ message: Message }>).value.message;
+        // Every replay answers the winner; every conflict was sent into the other conversation.
+        for (const r of replays)
+          expect((r as PromiseFulfilledResult<{ message: Message }>).value.message).toEqual(winner);
+        expect(conflicts).toHaveLength(5);
+        const rows = await database.db.selectFrom('messages').select('id').where('id', '=', id).execute();
+        expect(rows).toHaveLength(1);
+      }
+      expect(await seqsIn(ab)).toEqual(Array.from({ length: (await seqsIn(ab)).length }, (_, i) => i + 1));
+      expect(await seqsIn(ac)).toEqual(Array.from({ length: (await seqsIn(ac)).length }, (_, i) => i + 1));
+    } finally {
+      await other.close();
+    }
+  });
 });

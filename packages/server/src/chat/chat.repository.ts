@@ -63,6 +63,31 @@ export class ChatRepository {
     return trx.selectFrom('conversations').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   }
 
+  /** Locks several conversations in id order (no deadlocks between batches); missing ones are left out. */
+  lockConversations(trx: Transaction<Database>, ids: readonly string[]): Promise<ConversationRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return trx
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+  }
+
+  /** Sets the seq that a batch of sends reached in each conversation. */
+  async advanceConversations(
+    trx: Transaction<Database>,
+    heads: readonly { id: string; lastSeq: bigint }[],
+    now: Date,
+  ): Promise<void> {
+    if (heads.length === 0) return;
+    await sql`
+      UPDATE conversations c SET last_seq = v.seq, last_activity_at = ${now.toISOString()}::timestamptz
+      FROM unnest(${heads.map((h) => h.id)}::uuid[], ${heads.map((h) => String(h.lastSeq))}::int8[]) AS v(id, seq)
+      WHERE c.id = v.id`.execute(trx);
+  }
+
   findDirect(key: string, db: Db = this.db): Promise<ConversationRow | undefined> {
     return db.selectFrom('conversations').selectAll().where('direct_key', '=', key).executeTakeFirst();
   }
@@ -161,6 +186,18 @@ export class ChatRepository {
       .execute();
   }
 
+  /** The members of several conversations, in the order they joined. */
+  membersOf(ids: readonly string[], db: Db = this.db): Promise<MemberRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return db
+      .selectFrom('conversation_members')
+      .selectAll()
+      .where('conversation_id', 'in', ids)
+      .orderBy('joined_at')
+      .orderBy('user_id')
+      .execute();
+  }
+
   async insertMembers(
     trx: Transaction<Database>,
     rows: readonly {
@@ -214,6 +251,31 @@ export class ChatRepository {
     return this.messages(db).where('g.sender_id', '=', senderId).where('g.id', '=', id).executeTakeFirst();
   }
 
+  /** The messages senders sent under client ids (`findBySender` for many). */
+  findBySenders(pairs: readonly { senderId: string; id: string }[], db: Db = this.db): Promise<MessageRow[]> {
+    if (pairs.length === 0) return Promise.resolve([]);
+    return this.messages(db)
+      .where(
+        sql<boolean>`(g.sender_id, g.id) IN (SELECT * FROM unnest(${pairs.map((p) => p.senderId)}::uuid[], ${pairs.map((p) => p.id)}::uuid[]))`,
+      )
+      .execute();
+  }
+
+  /** Where messages are (conversation, id → seq), for checking what replies point at. */
+  async seqsOf(
+    pairs: readonly { conversationId: string; id: string }[],
+    db: Db = this.db,
+  ): Promise<{ conversation_id: string; id: string; seq: bigint }[]> {
+    if (pairs.length === 0) return [];
+    return db
+      .selectFrom('messages as g')
+      .select(['g.conversation_id', 'g.id', 'g.seq'])
+      .where(
+        sql<boolean>`(g.conversation_id, g.id) IN (SELECT * FROM unnest(${pairs.map((p) => p.conversationId)}::uuid[], ${pairs.map((p) => p.id)}::uuid[]))`,
+      )
+      .execute();
+  }
+
   findMessage(conversationId: string, id: string, db: Db = this.db): Promise<MessageRow | undefined> {
     return this.messages(db)
       .where('g.conversation_id', '=', conversationId)
@@ -251,6 +313,26 @@ export class ChatRepository {
     const inserted = await this.findMessage(row.conversation_id, row.id, trx);
     if (!inserted) throw new Error('the message just written is there');
     return inserted;
+  }
+
+  /** Writes several new messages at the seqs given, in one statement. */
+  async insertMessages(
+    trx: Transaction<Database>,
+    rows: readonly (NewMessage & { seq: bigint })[],
+    now: Date,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await trx
+      .insertInto('messages')
+      .values(
+        rows.map((row) => ({
+          ...row,
+          payload: row.payload === null ? null : JSON.stringify(row.payload),
+          created_at: now,
+          recalled_at: null,
+        })),
+      )
+      .execute();
   }
 
   /** The body, payload and mentions go; the row (and its seq) stays. */

@@ -13,7 +13,9 @@ import type { FastifyRequest } from 'fastify';
 import { type Static, Type } from 'typebox';
 import { DomainError } from '../kernel/errors.js';
 import * as limits from '../kernel/limits.js';
-import { type App, type RateLimitBucket, rateLimited } from '../platform/http/server.js';
+import { type App, type RateLimitBucket, rateLimited, socketRequest } from '../platform/http/server.js';
+import { compileCallValidator } from '../platform/http/validation.js';
+import type { SocketCallHandler } from '../realtime/realtime.js';
 import { pageRequest } from './chat.core.js';
 import { chatErrors } from './chat.errors.js';
 import type { ChatService } from './chat.service.js';
@@ -124,9 +126,19 @@ function me(request: FastifyRequest): string {
 export interface ChatRoutesOptions {
   chat: ChatService;
   rateLimits: boolean;
+  /** Where socket methods (`messages.send`) are offered, when the server has a socket. */
+  socket?: { handle(method: string, handler: SocketCallHandler): void };
 }
 
-export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (app, { chat, rateLimits }) => {
+const SendCallParams = Type.Object(
+  { conversationId: Uuid, ...SendBody.properties },
+  { additionalProperties: false },
+);
+
+export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (
+  app,
+  { chat, rateLimits, socket },
+) => {
   const tags = ['chat'];
   const user = { auth: 'user' as const };
   const limit = (buckets: RateLimitBucket[]) =>
@@ -139,6 +151,16 @@ export const chatRoutes: FastifyPluginAsyncTypebox<ChatRoutesOptions> = async (a
       key: (request) => request.principal?.userId ?? request.ip,
     },
   ]);
+
+  // Sending over the socket: the same checks, limits and answers as the HTTP route below.
+  if (socket) {
+    const params = compileCallValidator<Static<typeof SendCallParams>>(SendCallParams);
+    socket.handle('messages.send', async (userId, raw) => {
+      const { conversationId, ...input } = params(raw);
+      for (const guard of messageFlood) await guard(socketRequest(app as unknown as App, userId));
+      return chat.send(userId, { conversationId }, input);
+    });
+  }
 
   // ── Conversations ──────────────────────────────────────────────────────────
 

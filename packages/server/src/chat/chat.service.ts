@@ -11,19 +11,18 @@ import type {
   Watermarks,
 } from '@jiaozi/protocol';
 import type { Kysely, Transaction } from 'kysely';
-import { uniqueViolation } from '../identity/identity.repository.js';
 import type { IdentityService } from '../identity/identity.service.js';
 import type { Clock } from '../kernel/clock.js';
 import { assert, DomainError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import { conversationsListMax, groupMembersMax, messageSearchResultsMax } from '../kernel/limits.js';
+import type { Logger } from '../kernel/logger.js';
 import type { Database } from '../platform/db/schema.js';
 import type { Announcer } from '../platform/outbox/announcer.js';
 import { type OutboxEvent, writeOutbox } from '../platform/outbox/outbox.js';
 import type { SocialService } from '../social/social.service.js';
 import {
   canRemove,
-  canSpeak,
   containsPattern,
   directKey,
   groupHasRoom,
@@ -32,7 +31,6 @@ import {
   normalizeAnnouncement,
   normalizeGroupName,
   type PageRequest,
-  parseMentions,
   RECALLABLE_KINDS,
   successorOf,
   validateText,
@@ -46,6 +44,7 @@ import {
   type NewMessage,
   type SummaryRow,
 } from './chat.repository.js';
+import { type Draft, MessageWriter } from './chat.writer.js';
 
 type Trx = Transaction<Database>;
 
@@ -72,15 +71,6 @@ function num(value: bigint | string | number | null | undefined): number {
 /** Where a send goes: a conversation I am in, or a person (their direct conversation). */
 export type SendTarget = { conversationId: string } | { userId: string };
 
-interface Draft {
-  kind: 'text';
-  body: string;
-  replyTo: string | null;
-  mentions: readonly string[] | undefined;
-  forwarded: boolean;
-  hash: string;
-}
-
 /** One transaction's events, announced to their audiences after it commits. */
 interface Work {
   trx: Trx;
@@ -96,6 +86,7 @@ interface Work {
  */
 export class ChatService {
   readonly repo: ChatRepository;
+  readonly #writer: MessageWriter;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -103,8 +94,19 @@ export class ChatService {
     private readonly identity: IdentityService,
     private readonly social: SocialService,
     private readonly announcer: Announcer,
+    logger: Logger,
   ) {
     this.repo = new ChatRepository(db);
+    this.#writer = new MessageWriter({
+      db,
+      repo: this.repo,
+      clock,
+      logger,
+      announcer,
+      canMessageMany: (pairs, trx) => social.canMessageMany(pairs, trx),
+      view: (row) => this.#message(row),
+      topic: CHAT_TOPICS.message,
+    });
   }
 
   // ── Plumbing ─────────────────────────────────────────────────────────────
@@ -115,12 +117,11 @@ export class ChatService {
     const result = await this.db.transaction().execute(async (trx) => {
       const now = this.clock.now();
       const out = await fn({ trx, now, events });
-      await writeOutbox(trx, events, now);
-      return out;
+      return { out, written: await writeOutbox(trx, events, now) };
     });
     const audience = new Set(events.flatMap((e) => e.audience));
-    if (audience.size > 0) this.announcer.announce([...audience]);
-    return result;
+    if (audience.size > 0) this.announcer.announce([...audience], result.written);
+    return result.out;
   }
 
   /**
@@ -663,80 +664,23 @@ export class ChatService {
   }
 
   async #send(userId: string, target: SendTarget, id: string, draft: Draft) {
-    let conversationId: string | undefined;
+    let conversationId: string;
     if ('userId' in target) {
       const existing =
         target.userId === userId ? undefined : await this.repo.findDirect(directKey(userId, target.userId));
-      conversationId = existing?.id;
       // A resend into a direct conversation answers before anything else is asked.
-      const replay = await this.#replay(userId, id, draft.hash, conversationId ?? '');
+      const replay = await this.#replay(userId, id, draft.hash, existing?.id ?? '');
       if (replay) return { message: this.#message(replay), created: false };
       await this.#assertUser(target.userId);
       await this.#assertMayMessage(userId, target.userId);
       conversationId = (await this.#ensureDirect(userId, target.userId)).id;
     } else {
       conversationId = target.conversationId;
-      const replay = await this.#replay(userId, id, draft.hash, conversationId);
-      if (replay) return { message: this.#message(replay), created: false };
-      const conv = await this.repo.findConversation(conversationId);
-      const me = conv ? await this.repo.findMember(conversationId, userId) : undefined;
-      if (!conv || !me) throw new DomainError('not_found', 'No such conversation.');
-      if (conv.kind === 'direct') {
-        const peer = (await this.repo.listMembers(conversationId)).find((m) => m.user_id !== userId);
-        assert(peer, 'a direct conversation has two members');
-        await this.#assertMayMessage(userId, peer.user_id);
-      }
     }
-    const into = conversationId;
-    try {
-      return await this.#inConversation(userId, into, async (work, { conv, me, members }) => {
-        // Under the conversation's lock: a copy that raced this one has committed by now.
-        const copy = await this.#replay(userId, id, draft.hash, into, work.trx);
-        if (copy) return { row: copy, created: false };
-        if (conv.kind === 'group' && !canSpeak(me.role, conv.mute_all)) {
-          throw new DomainError('forbidden', 'Only the owner and admins may speak while the group is muted.');
-        }
-        const mentions = parseMentions(draft.mentions, {
-          kind: conv.kind,
-          senderId: userId,
-          senderRole: me.role,
-          memberIds: new Set(members.map((m) => m.user_id)),
-        });
-        if (draft.replyTo !== null) {
-          const original = await this.repo.findMessage(conv.id, draft.replyTo, work.trx);
-          if (!original || original.seq <= me.joined_seq) {
-            throw new DomainError('invalid_request', 'The message replied to is not in this conversation.', {
-              path: '/body/replyTo',
-            });
-          }
-        }
-        const row = await this.#write(
-          work,
-          conv,
-          {
-            conversation_id: conv.id,
-            id,
-            sender_id: userId,
-            kind: draft.kind,
-            body: draft.body,
-            payload: null,
-            reply_to: draft.replyTo,
-            mentions: mentions.userIds,
-            mention_all: mentions.all,
-            forwarded: draft.forwarded,
-            request_hash: draft.hash,
-          },
-          members.map((m) => m.user_id),
-        );
-        return { row, created: true };
-      }).then(({ row, created }) => ({ message: this.#message(row), created }));
-    } catch (error) {
-      // The same id sent at once into two conversations, or another sender's id here.
-      if (!uniqueViolation(error)) throw error;
-      const winner = await this.#replay(userId, id, draft.hash, into);
-      if (!winner) throw new DomainError('idempotency_conflict', 'This message id is already taken.');
-      return { message: this.#message(winner), created: false };
-    }
+    // The writer batches sends: it checks membership, blocks, mutes and resends under the
+    // conversation's lock, and writes the message with the next seq.
+    const { row, created } = await this.#writer.submit({ senderId: userId, conversationId, id, draft });
+    return { message: this.#message(row), created };
   }
 
   // ── Recall and delete ────────────────────────────────────────────────────

@@ -91,7 +91,8 @@ export const concurrentCopyWaitPolls = 100;
 export const concurrentCopyPollIntervalMs = 20;
 
 // Realtime
-export const wsFrameMaxBytes = 4 * 1024;
+/** A client frame: a call carrying a 4,000-character message fits. */
+export const wsFrameMaxBytes = 64 * 1024;
 export const wsAuthTimeoutMs = 10_000;
 export const wsIdleTimeoutMs = 75_000;
 /** Updates per `difference` or `updates` frame. */
@@ -100,6 +101,8 @@ export const wsUpdatesPerFrameMax = 100;
 export const wsDifferenceMax = 5_000;
 /** Bytes queued for one socket before it counts as too slow and is dropped. */
 export const wsBufferedMaxBytes = 1024 * 1024;
+/** Calls one socket may have in flight; more are answered `rate_limited`. */
+export const wsCallsInFlightMax = 64;
 
 // Chat
 /** Characters (Unicode code points) in one text message. */
@@ -112,6 +115,12 @@ export const groupAnnouncementMaxLength = 2_000;
 export const recallWindowSeconds = 2 * 60;
 /** Messages (sent or forwarded) one user may send per minute, across all conversations. */
 export const messagesPerUserPerMinuteMax = 60;
+/** Sends written in one transaction by a node's message writer. */
+export const messageBatchMax = 128;
+/** Batches of sends one node writes at once (each on its own connection). */
+export const messageBatchesInFlightMax = 2;
+/** Sends waiting for the writer on one node before more are refused (503). */
+export const messageQueueMax = 10_000;
 export const messagePageDefault = 50;
 export const messagePageMax = 100;
 /** Conversations one list answers with (most recent activity first, pinned ones before). */

@@ -7,6 +7,7 @@ import {
   typingFrameMinIntervalMs,
   wsAuthTimeoutMs,
   wsBufferedMaxBytes,
+  wsCallsInFlightMax,
   wsDifferenceMax,
   wsFrameMaxBytes,
   wsIdleTimeoutMs,
@@ -14,7 +15,8 @@ import {
 } from '../kernel/limits.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Database } from '../platform/db/schema.js';
-import { headPts, type StoredUpdate, updatesAfter } from '../platform/outbox/outbox.js';
+import { mapError } from '../platform/http/error-mapper.js';
+import { headPts, type StoredUpdate, updatesAfter, type WrittenUpdate } from '../platform/outbox/outbox.js';
 
 /** Whose token this is, or null. */
 export type TokenCheck = (token: string) => Promise<{ userId: string } | null>;
@@ -29,6 +31,8 @@ export interface ConnectionHost {
   typing(userId: string, conversationId: string): void;
   /** A user's socket is alive (for presence). */
   seen(userId: string): void;
+  /** Runs a method a client called over the socket; throws like a route would. */
+  call(userId: string, method: string, params: unknown): Promise<unknown>;
 }
 
 function toWire(u: StoredUpdate): Update {
@@ -68,6 +72,13 @@ export function parseClientFrame(raw: string): ClientFrame | null {
       return null;
     return f.id === undefined ? { type: 'ping' } : { type: 'ping', id: f.id as string };
   }
+  if (f.type === 'call') {
+    const keys = Object.keys(f).sort().join(',');
+    if (keys !== 'method,params,ref,type' || typeof f.ref !== 'string' || typeof f.method !== 'string')
+      return null;
+    if (f.ref.length === 0 || f.ref.length > 64 || f.method.length > 64) return null;
+    return { type: 'call', ref: f.ref, method: f.method, params: f.params };
+  }
   return null;
 }
 
@@ -86,6 +97,7 @@ export class Connection {
   #lastTypingMs = 0;
   #lastSeenMs = 0;
   #idleTimer: NodeJS.Timeout | undefined;
+  #calls = 0;
 
   constructor(
     private readonly socket: WebSocket,
@@ -118,6 +130,10 @@ export class Connection {
       this.host.typing(this.userId, frame.conversationId);
       return;
     }
+    if (frame.type === 'call') {
+      if (this.userId === null) return this.close(WS_CLOSE.malformedFrame, 'authenticate first');
+      return this.#call(this.userId, frame.ref, frame.method, frame.params);
+    }
     if (this.userId !== null) return this.close(WS_CLOSE.malformedFrame, 'already authenticated');
     clearTimeout(this.#authTimer);
     const principal = await this.host.authenticate(frame.token).catch(() => null);
@@ -138,6 +154,24 @@ export class Connection {
     this.#send({ type: 'ready', userId: principal.userId, pts: Number(this.#pts) });
     // Anything appended while we registered.
     this.wake();
+  }
+
+  async #call(userId: string, ref: string, method: string, params: unknown): Promise<void> {
+    if (this.#calls >= wsCallsInFlightMax) {
+      const error = { code: 'rate_limited' as const, message: 'Too many calls in flight on this socket.' };
+      return this.#send({ type: 'result', ref, error: { ...error, details: { retryAfterSeconds: 1 } } });
+    }
+    this.#calls++;
+    try {
+      const result = await this.host.call(userId, method, params);
+      this.#send({ type: 'result', ref, result });
+    } catch (error) {
+      const mapped = mapError(error, ref);
+      if (mapped.internal) this.host.logger.error({ err: error, method }, 'socket call failed');
+      this.#send({ type: 'result', ref, error: mapped.body.error });
+    } finally {
+      this.#calls--;
+    }
   }
 
   async #catchUp(): Promise<void> {
@@ -161,6 +195,47 @@ export class Connection {
   /** An ephemeral frame (typing) for this socket. */
   deliver(frame: ServerFrame): void {
     if (this.userId !== null) this.#send(frame);
+  }
+
+  /** The newest pts this socket has sent. */
+  get pts(): bigint {
+    return this.#pts;
+  }
+
+  /**
+   * Updates just written for this user: those that follow on from what this socket has
+   * sent go out at once; after a gap (an announcement lost or out of order) it reads the log.
+   */
+  offer(updates: readonly WrittenUpdate[]): void {
+    if (this.userId === null || this.#closed) return;
+    if (this.#pumping) {
+      this.#again = true;
+      return;
+    }
+    let next = this.#pts + 1n;
+    const parts: string[] = [];
+    let gap = false;
+    for (const u of updates) {
+      if (u.pts < next) continue;
+      if (u.pts !== next) {
+        gap = true;
+        break;
+      }
+      parts.push(
+        `{"pts":${u.pts},"topic":${JSON.stringify(u.topic)},"payload":${u.payloadJson},"at":"${u.at}"}`,
+      );
+      next++;
+    }
+    if (parts.length > 0) {
+      this.#pts = next - 1n;
+      this.#sendRaw(`{"type":"updates","updates":[${parts.join(',')}],"pts":${this.#pts}}`);
+    }
+    if (gap) this.wake();
+  }
+
+  /** The log holds updates up to `pts`: read them if this socket has not sent them yet. */
+  wakeIfBehind(pts: bigint): void {
+    if (pts > this.#pts) this.wake();
   }
 
   /** New updates may be waiting: send them (one pump at a time). */
@@ -191,12 +266,16 @@ export class Connection {
   }
 
   #send(frame: ServerFrame): void {
+    this.#sendRaw(JSON.stringify(frame));
+  }
+
+  #sendRaw(json: string): void {
     if (this.#closed) return;
     if (this.socket.bufferedAmount > wsBufferedMaxBytes) {
       this.close(WS_CLOSE.tooSlow, 'too slow; reconnect and catch up');
       return;
     }
-    this.socket.send(JSON.stringify(frame));
+    this.socket.send(json);
   }
 
   #touch(): void {

@@ -3,6 +3,7 @@ import type { ServerFrame } from '@jiaozi/protocol';
 import { WS_CLOSE } from '@jiaozi/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { newId } from '../kernel/ids.js';
 import { outboxFor, writeOutbox } from '../platform/outbox/outbox.js';
 import { createTestApp, signupClient, type TestApp } from '../test/app.js';
 
@@ -131,6 +132,110 @@ describe('realtime over /v1/ws', () => {
       new Date(),
     );
     await c.until(() => c.updates().some((x) => x.topic === 'quiet.event'), 3000);
+  });
+
+  it('sends announced updates as they come, and reads the log after a gap', async () => {
+    const u = await signupClient(t.app);
+    const c = await connect(u.token, null);
+    const events = [1, 2, 3].map((i) => ({ topic: 'pushed.event', audience: [u.userId], payload: { i } }));
+    const written = await writeOutbox(t.database.db, events, new Date());
+    expect(written.map((w) => [Number(w.pts), w.payloadJson])).toEqual([
+      [1, '{"i":1}'],
+      [2, '{"i":2}'],
+      [3, '{"i":3}'],
+    ]);
+    // The last two announced first (out of order): the socket must not skip the first.
+    t.services.bus.announce([u.userId], written.slice(1));
+    t.services.bus.announce([u.userId], written.slice(0, 1));
+    await c.until(() => c.updates().length >= 3);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.updates().map((x) => [x.pts, (x as unknown as { payload: { i: number } }).payload.i])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+    // In order: straight to the socket, payload and time as written.
+    const more = await writeOutbox(
+      t.database.db,
+      [{ ...events[0], topic: 'next.event' } as never],
+      new Date(),
+    );
+    t.services.bus.announce([u.userId], more);
+    await c.until(() => c.updates().length === 4);
+    const last = c.frames.at(-1);
+    expect(last).toEqual({
+      type: 'updates',
+      updates: [{ pts: 4, topic: 'next.event', payload: { i: 1 }, at: more[0]?.at }],
+      pts: 4,
+    });
+  });
+
+  it('takes messages.send calls over the socket, with the answers of the HTTP route', async () => {
+    const a = await signupClient(t.app);
+    const b = await signupClient(t.app);
+    const req = await a.request('POST', '/v1/friend-requests', { id: newId(), to: { userId: b.userId } });
+    expect((await b.request('POST', `/v1/friend-requests/${req.json().id}/accept`)).statusCode).toBe(200);
+    const conv = (await a.request('POST', '/v1/conversations/direct', { userId: b.userId })).json() as {
+      id: string;
+    };
+    const sa = await connect(a.token, null);
+    const sb = await connect(b.token, null);
+    const result = async (ref: string) =>
+      sa.until(() => sa.frames.find((f) => f.type === 'result' && f.ref === ref)) as Promise<
+        Extract<ServerFrame, { type: 'result' }>
+      >;
+    const id = newId();
+    const params = { conversationId: conv.id, id, text: 'over the socket' };
+    sa.send({ type: 'call', ref: 'r1', method: 'messages.send', params });
+    const first = (await result('r1')) as {
+      result: { message: { seq: number; text: string }; created: boolean };
+    };
+    expect(first.result.created).toBe(true);
+    expect(first.result.message).toMatchObject({ seq: 1, text: 'over the socket', senderId: a.userId });
+    await sb.until(() => sb.updates().some((x) => x.topic === 'chat.message'));
+    await sa.until(() => sa.updates().some((x) => x.topic === 'chat.message'));
+
+    sa.send({ type: 'call', ref: 'r2', method: 'messages.send', params });
+    const again = (await result('r2')) as { result: { message: { seq: number }; created: boolean } };
+    expect(again.result).toMatchObject({ created: false, message: { seq: 1 } });
+
+    sa.send({ type: 'call', ref: 'r3', method: 'messages.send', params: { ...params, text: 'else' } });
+    expect(await result('r3')).toMatchObject({ error: { code: 'idempotency_conflict', requestId: 'r3' } });
+
+    sa.send({
+      type: 'call',
+      ref: 'r4',
+      method: 'messages.send',
+      params: { conversationId: conv.id, id: newId() },
+    });
+    expect(await result('r4')).toMatchObject({
+      error: { code: 'invalid_request', details: { path: '/params/text' } },
+    });
+
+    const stranger = await signupClient(t.app);
+    const ss = await connect(stranger.token, null);
+    ss.send({ type: 'call', ref: 'r5', method: 'messages.send', params: { ...params, id: newId() } });
+    expect(await ss.until(() => ss.frames.find((f) => f.type === 'result'))).toMatchObject({
+      ref: 'r5',
+      error: { code: 'not_found' },
+    });
+
+    sa.send({ type: 'call', ref: 'r6', method: 'messages.delete_everything', params: {} });
+    expect(await result('r6')).toMatchObject({
+      error: { code: 'invalid_request', details: { path: '/method' } },
+    });
+
+    const history = (await b.request('GET', `/v1/conversations/${conv.id}/messages`)).json() as {
+      messages: { text: string }[];
+    };
+    expect(history.messages.map((m) => m.text)).toEqual(['over the socket']);
+
+    const early = new Client(url);
+    clients.push(early);
+    await early.opened;
+    early.send({ type: 'call', ref: 'x', method: 'messages.send', params });
+    await early.until(() => early.closed);
+    expect(early.closed?.code).toBe(WS_CLOSE.malformedFrame);
   });
 
   it('delivers what a real change writes: a friend request', async () => {

@@ -2,6 +2,7 @@ import websocket from '@fastify/websocket';
 import { type ServerFrame, WS_CLOSE } from '@jiaozi/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import { DomainError } from '../kernel/errors.js';
 import {
   typingIndicatorSeconds,
   wsFrameMaxBytes,
@@ -11,9 +12,12 @@ import {
 } from '../kernel/limits.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Database } from '../platform/db/schema.js';
-import { recentlyUpdated } from '../platform/outbox/outbox.js';
+import { recentlyUpdated, type WrittenUpdate } from '../platform/outbox/outbox.js';
 import type { Bus } from './bus.js';
 import { Connection, type ConnectionHost, type TokenCheck } from './connection.js';
+
+/** A method clients may call over the socket; throws like a route would. */
+export type SocketCallHandler = (userId: string, params: unknown) => Promise<unknown>;
 
 /**
  * The realtime layer: knows no domain. It keeps this node's sockets by user and wakes them
@@ -23,6 +27,7 @@ export class Realtime {
   readonly #byUser = new Map<string, Set<Connection>>();
   readonly #all = new Set<Connection>();
   readonly #host: ConnectionHost;
+  readonly #methods = new Map<string, SocketCallHandler>();
   #tailTimer: NodeJS.Timeout | undefined;
   #tailSeq: bigint | null = null;
   #tailing = false;
@@ -62,6 +67,15 @@ export class Realtime {
           })
           .catch((error: unknown) => logger.warn({ err: error }, 'typing audience failed'));
       },
+      call: (userId, method, params) => {
+        const handler = this.#methods.get(method);
+        if (!handler) {
+          return Promise.reject(
+            new DomainError('invalid_request', `There is no method ${method}.`, { path: '/method' }),
+          );
+        }
+        return handler(userId, params);
+      },
       seen: (userId) => {
         void onSeen(userId).catch((error: unknown) => logger.warn({ err: error }, 'presence update failed'));
       },
@@ -73,14 +87,34 @@ export class Realtime {
         if (set?.size === 0) this.#byUser.delete(c.userId);
       },
     };
-    bus.subscribe((userIds) => this.#wake(userIds));
+    bus.subscribe((userIds, updates) => this.#deliver(userIds, updates));
     bus.subscribeEphemeral((userIds, frame) => {
       for (const id of userIds) for (const c of this.#byUser.get(id) ?? []) c.deliver(frame as ServerFrame);
     });
   }
 
-  #wake(userIds: readonly string[]): void {
-    for (const id of userIds) for (const c of this.#byUser.get(id) ?? []) c.wake();
+  /** Lets clients call `method` over the socket (one handler per name). */
+  handle(method: string, handler: SocketCallHandler): void {
+    if (this.#methods.has(method)) throw new Error(`socket method ${method} is already handled`);
+    this.#methods.set(method, handler);
+  }
+
+  /** Hands each user's sockets the updates announced for them, or wakes them to read the log. */
+  #deliver(userIds: readonly string[], updates: readonly WrittenUpdate[]): void {
+    const byUser = new Map<string, WrittenUpdate[]>();
+    for (const u of updates) {
+      if (!this.#byUser.has(u.userId)) continue;
+      const list = byUser.get(u.userId);
+      if (list) list.push(u);
+      else byUser.set(u.userId, [u]);
+    }
+    for (const id of userIds) {
+      const list = byUser.get(id);
+      for (const c of this.#byUser.get(id) ?? []) {
+        if (list) c.offer(list);
+        else c.wake();
+      }
+    }
   }
 
   /**
@@ -113,9 +147,9 @@ export class Realtime {
       if (this.#byUser.size === 0) return;
       // Re-read a margin behind the newest seq seen: transactions commit out of seq order.
       const from = this.#tailSeq > BigInt(wsTailMarginRows) ? this.#tailSeq - BigInt(wsTailMarginRows) : 0n;
-      const { userIds, maxSeq } = await recentlyUpdated(this.db, from, wsTailBatchMax);
+      const { heads, maxSeq } = await recentlyUpdated(this.db, from, wsTailBatchMax);
       if (maxSeq > this.#tailSeq) this.#tailSeq = maxSeq;
-      this.#wake(userIds);
+      for (const [id, pts] of heads) for (const c of this.#byUser.get(id) ?? []) c.wakeIfBehind(pts);
     } catch (error) {
       this.logger.warn({ err: error }, 'update log tail failed');
     } finally {

@@ -225,6 +225,27 @@ export class SocialRepository {
   }
 
   /** Whether either of the two blocks the other. */
+  /**
+   * For each (sender, recipient) pair, in order: are they friends, does a block stand
+   * either way, does the recipient take messages from strangers (null: never said).
+   */
+  async messagingFacts(
+    db: Db,
+    pairs: readonly { senderId: string; recipientId: string }[],
+  ): Promise<{ friends: boolean; blocked: boolean; allowsStrangers: boolean | null }[]> {
+    if (pairs.length === 0) return [];
+    const result = await sql<{ i: number; friends: boolean; blocked: boolean; allows: boolean | null }>`
+      SELECT v.i::int AS i,
+        EXISTS (SELECT 1 FROM friendships f WHERE f.owner_id = v.s AND f.friend_id = v.r) AS friends,
+        EXISTS (SELECT 1 FROM blocks b WHERE (b.blocker_id = v.s AND b.blocked_id = v.r)
+          OR (b.blocker_id = v.r AND b.blocked_id = v.s)) AS blocked,
+        (SELECT p.allow_stranger_messages FROM privacy_settings p WHERE p.user_id = v.r) AS allows
+      FROM unnest(${pairs.map((p) => p.senderId)}::uuid[], ${pairs.map((p) => p.recipientId)}::uuid[])
+        WITH ORDINALITY AS v(s, r, i)
+      ORDER BY v.i`.execute(db);
+    return result.rows.map((r) => ({ friends: r.friends, blocked: r.blocked, allowsStrangers: r.allows }));
+  }
+
   async blockedEitherWay(a: string, b: string): Promise<boolean> {
     const row = await this.db
       .selectFrom('blocks')

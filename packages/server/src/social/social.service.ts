@@ -106,13 +106,25 @@ export class SocialService {
 
   /** Friends unless a block stands either way; strangers only where the recipient allows it. */
   async canMessage(senderId: string, recipientId: string): Promise<boolean> {
-    if (senderId === recipientId) return false;
-    const [friends, blocked, privacy] = await Promise.all([
-      this.areFriends(senderId, recipientId),
-      this.repo.blockedEitherWay(senderId, recipientId),
-      this.#privacyRow(recipientId),
-    ]);
-    return canMessage({ friends, blocked, recipientAllowsStrangers: privacy.allow_stranger_messages });
+    const [may] = await this.canMessageMany([{ senderId, recipientId }]);
+    return may === true;
+  }
+
+  /** `canMessage` for many (sender, recipient) pairs at once, in order, in one query. */
+  async canMessageMany(
+    pairs: readonly { senderId: string; recipientId: string }[],
+    db: Db = this.db,
+  ): Promise<boolean[]> {
+    const facts = await this.repo.messagingFacts(db, pairs);
+    return facts.map(
+      (f, i) =>
+        pairs[i]?.senderId !== pairs[i]?.recipientId &&
+        canMessage({
+          friends: f.friends,
+          blocked: f.blocked,
+          recipientAllowsStrangers: f.allowsStrangers ?? PRIVACY_DEFAULTS.allow_stranger_messages,
+        }),
+    );
   }
 
   // ── Finding people ───────────────────────────────────────────────────────

@@ -28,8 +28,12 @@ export function serverEnv(port: number, extra: Record<string, string>): NodeJS.P
 }
 
 /** Starts `jiaozi serve` as its own process and waits (up to 30 s) until /readyz answers. */
-export async function startServer(port: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...jiaoziCli, 'serve'], {
+export async function startServer(
+  port: number,
+  env: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[] = [],
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, ...jiaoziCli, 'serve'], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

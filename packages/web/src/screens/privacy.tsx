@@ -1,5 +1,5 @@
 import type { PrivacySettings } from '@jiaozi/protocol';
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { useI18n } from '../i18n/context.js';
 import type { MessageKey } from '../i18n/i18n.js';
 import { ROUTES } from '../routes.js';

@@ -213,6 +213,19 @@ export interface RateLimitBucket {
 }
 
 /**
+ * What the rate limiter reads of a request, for a call that arrived over a user's socket:
+ * the same buckets then count socket calls and HTTP requests alike.
+ */
+export function socketRequest(app: App, userId: string): FastifyRequest {
+  return {
+    principal: { userId, sessionId: '', role: 'user' },
+    ip: '',
+    routeOptions: { config: {} },
+    log: app.log,
+  } as unknown as FastifyRequest;
+}
+
+/**
  * A preHandler that counts the request in every given bucket (in Redis when configured, so
  * all nodes share the counts) and answers 429 `rate_limited` once any bucket is over.
  */

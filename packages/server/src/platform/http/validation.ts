@@ -27,3 +27,26 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
     return ajv.compile(schema as object);
   };
 }
+
+let callAjv: Ajv | undefined;
+
+/**
+ * A validator for the params of a call over the WebSocket: as strict as a body over HTTP,
+ * and failing the same way (`invalid_request` with the path, here under `/params`).
+ */
+export function compileCallValidator<T>(schema: object): (value: unknown) => T {
+  if (!callAjv) {
+    callAjv = new Ajv({ ...common, coerceTypes: false });
+    addFormats(callAjv);
+  }
+  const check = callAjv.compile(schema);
+  return (value) => {
+    if (!check(value)) {
+      throw Object.assign(new Error('invalid params'), {
+        validation: check.errors,
+        validationContext: 'params',
+      });
+    }
+    return value as T;
+  };
+}

@@ -17,48 +17,76 @@ export interface StoredUpdate {
 }
 
 /**
+ * An update as it was just written, for announcing: the payload is already JSON, so that
+ * the bus and each socket pass it on without encoding it again.
+ */
+export interface WrittenUpdate {
+  userId: string;
+  pts: bigint;
+  topic: string;
+  payloadJson: string;
+  at: string;
+}
+
+/**
  * Appends events to their audience's update logs: each user gets the next pts of their own
- * log, in the caller's transaction. Heads are taken in user id order (no deadlocks between
- * transactions that touch the same users). Returns the users whose logs grew.
+ * log, in the caller's transaction, in one statement. Heads are taken in user id order (no
+ * deadlocks between transactions that touch the same users). Returns what was written, in
+ * pts order per user.
  */
 export async function writeOutbox(
   db: Kysely<Database> | Transaction<Database>,
   events: readonly OutboxEvent[],
   at: Date,
-): Promise<string[]> {
-  const perUser = new Map<string, OutboxEvent[]>();
+): Promise<WrittenUpdate[]> {
+  const users: string[] = [];
+  const ranks: number[] = [];
+  const topics: string[] = [];
+  const payloads: string[] = [];
+  const counts = new Map<string, number>();
   for (const e of events) {
-    for (const userId of new Set(e.audience)) perUser.set(userId, [...(perUser.get(userId) ?? []), e]);
+    const json = JSON.stringify(e.payload);
+    for (const userId of new Set(e.audience)) {
+      const rank = (counts.get(userId) ?? 0) + 1;
+      counts.set(userId, rank);
+      users.push(userId);
+      ranks.push(rank);
+      topics.push(e.topic);
+      payloads.push(json);
+    }
   }
-  if (perUser.size === 0) return [];
-  const users = [...perUser.keys()].sort();
-  const heads = await sql<{ user_id: string; pts: string }>`
-    INSERT INTO user_update_heads AS h (user_id, pts)
-    SELECT u, n FROM unnest(${users}::uuid[], ${users.map((u) => String(perUser.get(u)?.length ?? 0))}::int8[]) AS v(u, n)
-    ORDER BY u
-    ON CONFLICT (user_id) DO UPDATE SET pts = h.pts + EXCLUDED.pts
-    RETURNING h.user_id, h.pts::text AS pts`.execute(db);
-  const rows: { user_id: string; pts: string; topic: string; payload: string; created_at: Date }[] = [];
-  for (const head of heads.rows) {
-    const list = perUser.get(head.user_id) ?? [];
-    const last = BigInt(head.pts);
-    list.forEach((e, i) => {
-      rows.push({
-        user_id: head.user_id,
-        pts: (last - BigInt(list.length - 1 - i)).toString(),
-        topic: e.topic,
-        payload: JSON.stringify(e.payload),
-        created_at: at,
-      });
-    });
-  }
-  await sql`
+  if (users.length === 0) return [];
+  const iso = at.toISOString();
+  const written = await sql<{ user_id: string; pts: string; k: number }>`
+    WITH v AS (
+      SELECT * FROM unnest(${users}::uuid[], ${ranks}::int4[], ${topics}::text[], ${payloads}::jsonb[]) AS v(u, k, t, j)
+    ), n AS (
+      SELECT u, count(*) AS n FROM v GROUP BY u
+    ), h AS (
+      INSERT INTO user_update_heads AS h (user_id, pts)
+      SELECT u, n FROM n ORDER BY u
+      ON CONFLICT (user_id) DO UPDATE SET pts = h.pts + EXCLUDED.pts
+      RETURNING h.user_id, h.pts
+    )
     INSERT INTO user_updates (user_id, pts, topic, payload, created_at)
-    SELECT u, p, t, j, c FROM unnest(
-      ${rows.map((r) => r.user_id)}::uuid[], ${rows.map((r) => r.pts)}::int8[], ${rows.map((r) => r.topic)}::text[],
-      ${rows.map((r) => r.payload)}::jsonb[], ${rows.map((r) => r.created_at.toISOString())}::timestamptz[]
-    ) AS v(u, p, t, j, c)`.execute(db);
-  return users;
+    SELECT v.u, h.pts - n.n + v.k, v.t, v.j, ${iso}::timestamptz
+    FROM v JOIN n ON n.u = v.u JOIN h ON h.user_id = v.u
+    RETURNING user_id, pts::text AS pts`.execute(db);
+  // Rows come back in no promised order: a user's k-th event has their k-th smallest pts.
+  const byUser = new Map<string, bigint[]>();
+  for (const r of written.rows) {
+    const list = byUser.get(r.user_id);
+    if (list) list.push(BigInt(r.pts));
+    else byUser.set(r.user_id, [BigInt(r.pts)]);
+  }
+  for (const list of byUser.values()) list.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return users.map((userId, i) => ({
+    userId,
+    pts: (byUser.get(userId) as bigint[])[(ranks[i] as number) - 1] as bigint,
+    topic: topics[i] as string,
+    payloadJson: payloads[i] as string,
+    at: iso,
+  }));
 }
 
 /** A user's updates after `afterPts`, oldest first, at most `limit`. */
@@ -96,23 +124,25 @@ export async function headPts(db: Kysely<Database>, userId: string): Promise<big
 }
 
 /**
- * Users with updates after `afterSeq` (the log's global insertion order), and the newest
- * seq seen. Transactions commit out of seq order, so callers re-read a margin behind it.
+ * Users with updates after `afterSeq` (the log's global insertion order) with the newest pts
+ * of each among them, and the newest seq seen. Transactions commit out of seq order, so callers re-read a margin behind it.
  */
 export async function recentlyUpdated(
   db: Kysely<Database>,
   afterSeq: bigint,
   limit: number,
-): Promise<{ userIds: string[]; maxSeq: bigint }> {
+): Promise<{ heads: Map<string, bigint>; maxSeq: bigint }> {
   const rows = await db
     .selectFrom('user_updates')
-    .select(['user_id', 'seq'])
+    .select(['user_id', 'seq', 'pts'])
     .where('seq', '>', afterSeq)
     .orderBy('seq')
     .limit(limit)
     .execute();
+  const heads = new Map<string, bigint>();
+  for (const r of rows) if ((heads.get(r.user_id) ?? -1n) < r.pts) heads.set(r.user_id, r.pts);
   const last = rows[rows.length - 1];
-  return { userIds: [...new Set(rows.map((r) => r.user_id))], maxSeq: last ? last.seq : afterSeq };
+  return { heads, maxSeq: last ? last.seq : afterSeq };
 }
 
 /** Every update of a user, oldest first (for tests and exports). */
