@@ -1,11 +1,12 @@
 /**
  * bench/messaging: messages through the real server and WebSocket, over loopback.
  *
- *   npm run bench:messaging [-- --pairs 20 --flood-seconds 10 --users 1000 --rate 1000 --rate-seconds 20]
+ *   npm run bench:messaging [-- --pairs 20 --flood-seconds 10 --users 1000 --rate 1000 --rate-seconds 20 --via ws]
  *
  * The server runs as its own process (`jiaozi serve` on a fresh Postgres database); this
- * process is the load: users signed up and befriended over HTTP, each receiver connected
- * to /v1/ws.
+ * process is the load: users signed up and befriended over HTTP, every user connected to
+ * /v1/ws. Messages are sent as `messages.send` calls over each sender's socket (`--via
+ * http`: POST /v1/conversations/{id}/messages instead).
  * 1. 1:1 flood: `pairs` senders send as fast as the server answers (8 in flight each);
  *    prints delivered messages/s and send→receive latency.
  * 2. Offered load: `rate` messages/s spread over `users` connected users (half send to
@@ -15,13 +16,21 @@ import type { ServerFrame } from '@jiaozi/protocol';
 import { WebSocket } from 'ws';
 import { newId } from '../../packages/server/src/kernel/ids.js';
 import { callServer, serverEnv, startServer } from '../../packages/server/src/test/processes.js';
-import { arg, dropDatabase, percentile, recreateDatabase } from '../common.js';
+import {
+  arg,
+  dropDatabase,
+  percentile,
+  postgresCpuSeconds,
+  processCpuSeconds,
+  recreateDatabase,
+} from '../common.js';
 
 const pairs = arg('pairs', 20);
 const floodSeconds = arg('flood-seconds', 10);
 const users = arg('users', 1000);
 const rate = arg('rate', 1000);
 const rateSeconds = arg('rate-seconds', 20);
+const via = process.argv.includes('http') ? 'http' : 'ws';
 const port = 18_500 + Math.floor(Math.random() * 400);
 
 interface User {
@@ -91,29 +100,83 @@ async function pairUp(senders: User[], receivers: User[]): Promise<string[]> {
   return conversations;
 }
 
-/** Connects a receiver and records the latency of every chat message it gets. */
-async function listen(user: User, latencies: number[]): Promise<WebSocket> {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}/v1/ws`);
-  await new Promise((r, j) => {
-    socket.once('open', r);
-    socket.once('error', j);
-  });
-  await new Promise<void>((ready) => {
-    socket.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as ServerFrame;
-      if (frame.type === 'ready') ready();
-      if (frame.type !== 'updates') return;
-      const now = performance.now() + performance.timeOrigin;
-      for (const u of frame.updates) {
-        if (u.topic !== 'chat.message') continue;
-        const text = String((u.payload as { message?: { text?: string } }).message?.text ?? '');
-        const sentAt = Number(text.split(' ')[0]);
-        if (Number.isFinite(sentAt) && sentAt > 0) latencies.push(now - sentAt);
-      }
+/** A connected user: records the latency of every chat message it receives, and makes calls. */
+class Client {
+  readonly #pending = new Map<string, (ok: boolean) => void>();
+  #refs = 0;
+
+  private constructor(
+    readonly user: User,
+    readonly socket: WebSocket,
+  ) {}
+
+  static async connect(user: User, latencies: number[] | null): Promise<Client> {
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/v1/ws`);
+    await new Promise((r, j) => {
+      socket.once('open', r);
+      socket.once('error', j);
     });
-    socket.send(JSON.stringify({ type: 'auth', token: user.token, pts: null }));
-  });
-  return socket;
+    const client = new Client(user, socket);
+    await new Promise<void>((ready) => {
+      socket.on('message', (data) => {
+        const frame = JSON.parse(data.toString()) as ServerFrame;
+        if (frame.type === 'ready') ready();
+        if (frame.type === 'result') {
+          client.#pending.get(frame.ref)?.('result' in frame);
+          client.#pending.delete(frame.ref);
+        }
+        if (frame.type !== 'updates' || latencies === null) return;
+        const now = nowMs();
+        for (const u of frame.updates) {
+          if (u.topic !== 'chat.message') continue;
+          const message = (u.payload as { message?: { text?: string; senderId?: string } }).message;
+          if (message?.senderId === user.id) continue;
+          const sentAt = Number(String(message?.text ?? '').split(' ')[0]);
+          if (Number.isFinite(sentAt) && sentAt > 0) latencies.push(now - sentAt);
+        }
+      });
+      socket.send(JSON.stringify({ type: 'auth', token: user.token, pts: null }));
+    });
+    return client;
+  }
+
+  /** Sends a text message; true when the server accepted it. */
+  async send(conversationId: string, text: string): Promise<boolean> {
+    if (via === 'http') {
+      const res = await call('POST', `/v1/conversations/${conversationId}/messages`, this.user.token, {
+        id: newId(),
+        text,
+      });
+      return res.status === 201;
+    }
+    const ref = String(++this.#refs);
+    return new Promise<boolean>((resolve) => {
+      this.#pending.set(ref, resolve);
+      this.socket.send(
+        JSON.stringify({
+          type: 'call',
+          ref,
+          method: 'messages.send',
+          params: { conversationId, id: newId(), text },
+        }),
+      );
+    });
+  }
+}
+
+/** CPU used from now until `done()`, per delivered message, by the server, this process and Postgres. */
+function cpuMeter(serverPid: number, database: string) {
+  const server = processCpuSeconds(serverPid);
+  const postgres = postgresCpuSeconds(database);
+  const self = process.cpuUsage();
+  return (delivered: number): string => {
+    const us = (seconds: number) => ((seconds * 1e6) / Math.max(1, delivered)).toFixed(0);
+    const own = process.cpuUsage(self);
+    return (
+      `CPU per delivered message: server ${us(processCpuSeconds(serverPid) - server)} µs, ` +
+      `Postgres ${us(postgresCpuSeconds(database) - postgres)} µs, load generator ${us((own.user + own.system) / 1e6)} µs`
+    );
+  };
 }
 
 function nowMs(): number {
@@ -123,27 +186,27 @@ function nowMs(): number {
 async function main(): Promise<void> {
   const dbName = 'jiaozi_bench_messaging';
   const url = await recreateDatabase(dbName);
-  const server = await startServer(port, serverEnv(port, { DATABASE_URL: url, DB_POOL_MAX: '20' }));
+  // BENCH_SERVER_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const server = await startServer(port, serverEnv(port, { DATABASE_URL: url, DB_POOL_MAX: '20' }), nodeArgs);
   try {
-    console.log(`bench/messaging: server process on :${port}, Postgres, no Redis`);
+    console.log(`bench/messaging: server process on :${port}, Postgres, no Redis; sending via ${via}`);
     // 1:1 flood.
     const floodSenders = await signUp(pairs, 'fs');
     const floodReceivers = await signUp(pairs, 'fr');
     const floodConversations = await pairUp(floodSenders, floodReceivers);
     const floodLatencies: number[] = [];
-    const floodSockets = await Promise.all(floodReceivers.map((u) => listen(u, floodLatencies)));
+    const floodSockets = await Promise.all(floodReceivers.map((u) => Client.connect(u, floodLatencies)));
+    const floodClients = await Promise.all(floodSenders.map((u) => Client.connect(u, null)));
     let sent = 0;
+    const floodCpu = cpuMeter(server.pid as number, dbName);
     const deadline = performance.now() + floodSeconds * 1000;
     const started = performance.now();
     await Promise.all(
-      floodSenders.flatMap((s, i) =>
+      floodClients.flatMap((c, i) =>
         Array.from({ length: 8 }, async () => {
           while (performance.now() < deadline) {
-            const res = await call('POST', `/v1/conversations/${floodConversations[i]}/messages`, s.token, {
-              id: newId(),
-              text: `${nowMs()} flood`,
-            });
-            if (res.status === 201) sent++;
+            if (await c.send(floodConversations[i] as string, `${nowMs()} flood`)) sent++;
           }
         }),
       ),
@@ -156,7 +219,8 @@ async function main(): Promise<void> {
         `${(floodLatencies.length / floodElapsed).toFixed(0)} delivered msg/s, latency p50 ${percentile(floodLatencies, 50).toFixed(1)} ms, ` +
         `p99 ${percentile(floodLatencies, 99).toFixed(1)} ms`,
     );
-    for (const s of floodSockets) s.terminate();
+    console.log(`  ${floodCpu(floodLatencies.length)}`);
+    for (const c of [...floodSockets, ...floodClients]) c.socket.terminate();
 
     // Offered load over many connected users.
     const half = Math.floor(users / 2);
@@ -164,8 +228,10 @@ async function main(): Promise<void> {
     const receivers = await signUp(half, 'rr');
     const conversations = await pairUp(senders, receivers);
     const latencies: number[] = [];
-    const sockets = await Promise.all(receivers.map((u) => listen(u, latencies)));
+    const sockets = await Promise.all(receivers.map((u) => Client.connect(u, latencies)));
+    const clients = await Promise.all(senders.map((u) => Client.connect(u, null)));
     const total = rate * rateSeconds;
+    const loadCpu = cpuMeter(server.pid as number, dbName);
     const t0 = performance.now();
     let offered = 0;
     let accepted = 0;
@@ -176,11 +242,8 @@ async function main(): Promise<void> {
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
       const i = offered % half;
       offered++;
-      const p = call('POST', `/v1/conversations/${conversations[i]}/messages`, (senders[i] as User).token, {
-        id: newId(),
-        text: `${nowMs()} load`,
-      }).then((res) => {
-        if (res.status === 201) accepted++;
+      const p = (clients[i] as Client).send(conversations[i] as string, `${nowMs()} load`).then((ok) => {
+        if (ok) accepted++;
       });
       inflight.add(p);
       void p.finally(() => inflight.delete(p));
@@ -192,7 +255,8 @@ async function main(): Promise<void> {
       `offered ${rate} msg/s to ${users} connected users for ${rateSeconds} s: accepted ${accepted}/${total}, delivered ${latencies.length}, ` +
         `latency p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
     );
-    for (const s of sockets) s.terminate();
+    console.log(`  ${loadCpu(latencies.length)}`);
+    for (const c of [...sockets, ...clients]) c.socket.terminate();
   } finally {
     server.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 500));
