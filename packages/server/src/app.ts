@@ -71,7 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   // Whose update logs grew: in process with one node, Redis pub/sub across nodes.
   const bus: Bus = config.redisUrl ? new RedisBus(config.redisUrl, logger) : new LocalBus();
   const secrets = new Secrets(database.db, clock);
-  const social = new SocialService(database.db, clock, identity, secrets);
+  const social = new SocialService(database.db, clock, identity, secrets, bus);
   const chat = new ChatService(database.db, clock, identity, social, bus, logger);
   const ledger = new LedgerService(database.db, clock, logger);
   const bank = new SimulatedBankGateway(() => secrets.get('bank_callback'), clock, logger, {

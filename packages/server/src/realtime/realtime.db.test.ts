@@ -238,17 +238,23 @@ describe('realtime over /v1/ws', () => {
     expect(early.closed?.code).toBe(WS_CLOSE.malformedFrame);
   });
 
-  it('delivers what a real change writes: a friend request', async () => {
+  it('delivers what a real change writes, as it commits: a friend request', async () => {
     const a = await signupClient(t.app);
     const b = await signupClient(t.app);
     const c = await connect(b.token, null);
-    const res = await a.request('POST', '/v1/friend-requests', {
-      id: '01a21600-0000-7000-8000-000000000001',
-      to: { userId: b.userId },
-      message: 'hello',
-    });
-    expect(res.statusCode, res.body).toBe(201);
-    await c.until(() => c.updates().some((x) => x.topic === 'social.friend_request'));
+    // No tail: only the announcement can bring it.
+    t.services.realtime.stopTail();
+    try {
+      const res = await a.request('POST', '/v1/friend-requests', {
+        id: '01a21600-0000-7000-8000-000000000001',
+        to: { userId: b.userId },
+        message: 'hello',
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      await c.until(() => c.updates().some((x) => x.topic === 'social.friend_request'), 1000);
+    } finally {
+      t.services.realtime.startTail();
+    }
   });
 
   it('relays typing to the other members only, never logged, at most every two seconds', async () => {

@@ -21,7 +21,8 @@ import {
   presenceOnlineSeconds,
 } from '../kernel/limits.js';
 import type { Database } from '../platform/db/schema.js';
-import { type OutboxEvent, writeOutbox } from '../platform/outbox/outbox.js';
+import { type Announcer, silentAnnouncer } from '../platform/outbox/announcer.js';
+import { type OutboxEvent, type WrittenUpdate, writeOutbox } from '../platform/outbox/outbox.js';
 import { hmacHex, type Secrets, sameSignature } from '../platform/secrets/secrets.js';
 import {
   buildIndex,
@@ -89,8 +90,26 @@ export class SocialService {
     private readonly clock: Clock,
     private readonly identity: IdentityService,
     private readonly secrets: Secrets,
+    private readonly announcer: Announcer = silentAnnouncer,
   ) {
     this.repo = new SocialRepository(db);
+  }
+
+  /** A transaction whose events `fn` logs with `log`; they are announced once it commits. */
+  async #withUpdates<T>(
+    fn: (
+      trx: Transaction<Database>,
+      log: (events: readonly OutboxEvent[], at: Date) => Promise<void>,
+    ) => Promise<T>,
+  ): Promise<T> {
+    const written: WrittenUpdate[] = [];
+    const result = await this.db.transaction().execute((trx) =>
+      fn(trx, async (events, at) => {
+        written.push(...(await writeOutbox(trx, events, at)));
+      }),
+    );
+    if (written.length > 0) this.announcer.announce([...new Set(written.map((w) => w.userId))], written);
+    return result;
   }
 
   // ── For other domains ────────────────────────────────────────────────────
@@ -223,7 +242,7 @@ export class SocialService {
     hash: string,
     message: string,
   ): Promise<string> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.#withUpdates(async (trx, log) => {
       await this.repo.lockPair(trx, senderId, target.id);
       const now = this.clock.now();
       const copy = await this.#replay(trx, senderId, clientId, hash);
@@ -244,7 +263,7 @@ export class SocialService {
           request_hash: hash,
           created_at: now,
         });
-        await writeOutbox(trx, events, now);
+        await log(events, now);
         return theirs.id;
       }
 
@@ -288,7 +307,7 @@ export class SocialService {
           payload: { request: await this.#requestView(trx, viewer, row) },
         });
       }
-      await writeOutbox(trx, events, now);
+      await log(events, now);
       return id;
     });
   }
@@ -313,7 +332,7 @@ export class SocialService {
     if (!seen || seen.to_id !== userId || seen.hidden) {
       throw new DomainError('not_found', 'No such friend request.');
     }
-    return this.db.transaction().execute(async (trx) => {
+    return this.#withUpdates(async (trx, log) => {
       await this.repo.lockPair(trx, seen.from_id, seen.to_id);
       const now = this.clock.now();
       const row = await this.repo.findRequest(requestId, trx);
@@ -327,7 +346,7 @@ export class SocialService {
       }
       const events: OutboxEvent[] = [];
       await decide(trx, row, now, events);
-      await writeOutbox(trx, events, now);
+      await log(events, now);
       const after = await this.repo.findRequest(requestId, trx);
       assert(after, 'the request is still there');
       return after;
