@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { DEMO_PASSWORD, DEMO_PIN, seedDemo, seedDemoActivity } from '../admin/demo.js';
 import { buildApp } from '../app.js';
@@ -15,8 +16,10 @@ import { migrateToLatest } from '../platform/db/migrate.js';
 const USAGE = `jiaozi ${VERSION} — Jiaozi server and operator tools
 
 Usage:
-  jiaozi serve [--demo]        migrate, then serve the API, WebSocket and web app
-                               (--demo also creates the demo users)
+  jiaozi serve [--demo] [--workers N]
+                               migrate, then serve the API, WebSocket and web app
+                               (--demo also creates the demo users; --workers N runs N
+                               processes on one port, with DATABASE_URL and REDIS_URL)
   jiaozi migrate               apply pending database migrations
   jiaozi seed                  create the demo users alice, bob, carol (idempotent)
   jiaozi user create (--username NAME | --phone +E164) [--display-name NAME] [--admin]
@@ -51,7 +54,8 @@ function identityFor(config: Config, database: DatabaseHandle): IdentityService 
   });
 }
 
-async function serve(config: Config, demo: boolean): Promise<void> {
+/** Connects to the database, migrates it and (with --demo) seeds the demo users. */
+async function prepare(config: Config, demo: boolean): Promise<DatabaseHandle> {
   const logger = createLogger(config.logLevel);
   const database = await connectDatabase({
     databaseUrl: config.databaseUrl,
@@ -61,12 +65,31 @@ async function serve(config: Config, demo: boolean): Promise<void> {
   const migrated = await migrateToLatest(database.db as never);
   const applied = (migrated.results ?? []).map((r) => r.migrationName);
   logger.info({ database: database.kind, applied }, 'database ready');
-  const built = await buildApp({ config, database, logger });
   if (demo) {
+    const built = await buildApp({ config: { ...config, logLevel: 'warn' }, database, logger });
     const seeded = await seedDemo(built.services.identity);
     await seedDemoActivity(built.services, seeded.created);
+    await built.close();
     logger.info(seeded, 'demo users ready');
   }
+  return database;
+}
+
+function banner(config: Config, databaseKind: string, demo: boolean, workers: number): void {
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  console.log(`\n  Jiaozi ${VERSION} is running at http://${shown}:${config.port}`);
+  console.log(`  API docs: http://${shown}:${config.port}/docs`);
+  console.log(
+    `  Database: ${databaseKind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'Postgres'}${workers > 1 ? `; ${workers} worker processes, updates shared through Redis` : ''}`,
+  );
+  if (demo)
+    console.log(`  Demo users: alice, bob, carol — password "${DEMO_PASSWORD}", payment PIN ${DEMO_PIN}\n`);
+}
+
+/** Serves on this process until SIGINT or SIGTERM. */
+async function serveHere(config: Config, database: DatabaseHandle): Promise<void> {
+  const logger = createLogger(config.logLevel);
+  const built = await buildApp({ config, database, logger });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -79,14 +102,60 @@ async function serve(config: Config, demo: boolean): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
   await built.app.listen({ host: config.host, port: config.port });
-  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  console.log(`\n  Jiaozi ${VERSION} is running at http://${shown}:${config.port}`);
-  console.log(`  API docs: http://${shown}:${config.port}/docs`);
-  console.log(
-    `  Database: ${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'Postgres'}`,
-  );
-  if (demo)
-    console.log(`  Demo users: alice, bob, carol — password "${DEMO_PASSWORD}", payment PIN ${DEMO_PIN}\n`);
+}
+
+async function serve(config: Config, demo: boolean, workers: number): Promise<void> {
+  if (workers === 1) {
+    const database = await prepare(config, demo);
+    await serveHere(config, database);
+    banner(config, database.kind, demo, 1);
+    return;
+  }
+  if (!config.databaseUrl || !config.redisUrl) {
+    throw new UsageError(
+      '--workers needs DATABASE_URL (PGlite serves one process) and REDIS_URL (workers share updates).',
+    );
+  }
+  if (cluster.isWorker) {
+    const database = await connectDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolMax: config.dbPoolMax,
+    });
+    await serveHere(config, database);
+    return;
+  }
+  // The primary migrates once, then hands the port to its workers and restarts any that die.
+  const database = await prepare(config, demo);
+  await database.close();
+  const logger = createLogger(config.logLevel);
+  let stopping = false;
+  let listening = 0;
+  const fork = () => {
+    const worker = cluster.fork();
+    worker.once('listening', () => {
+      listening++;
+      if (listening === workers) banner(config, 'postgres', demo, workers);
+    });
+  };
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    logger.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another');
+    setTimeout(fork, 1000);
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down workers');
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  for (let i = 0; i < workers; i++) fork();
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -102,8 +171,15 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
   switch (command) {
     case 'serve': {
-      const { values } = parseArgs({ args: rest, options: { demo: { type: 'boolean', default: false } } });
-      await serve(config, values.demo ?? false);
+      const { values } = parseArgs({
+        args: rest,
+        options: { demo: { type: 'boolean', default: false }, workers: { type: 'string', default: '1' } },
+      });
+      const workers = Number(values.workers);
+      if (!Number.isInteger(workers) || workers < 1 || workers > 64) {
+        throw new UsageError('--workers takes a whole number from 1 to 64.');
+      }
+      await serve(config, values.demo ?? false, workers);
       return;
     }
     case 'migrate': {

@@ -32,8 +32,9 @@ export async function startServer(
   port: number,
   env: NodeJS.ProcessEnv,
   nodeArgs: readonly string[] = [],
+  serveArgs: readonly string[] = [],
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, ...jiaoziCli, 'serve'], {
+  const child = spawn(process.execPath, [...nodeArgs, ...jiaoziCli, 'serve', ...serveArgs], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],
   });
