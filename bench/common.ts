@@ -105,3 +105,51 @@ export function postgresCpuSeconds(database: string): number {
   }
   return total;
 }
+
+/** Runs `fn` over `items` with at most `width` at a time. */
+export async function pool<T>(
+  items: readonly T[],
+  width: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+/** Resident memory (bytes) of a process and all its descendants, from /proc (Linux). */
+export function treeRssBytes(rootPid: number): { bytes: number; processes: number } {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const tree = new Set([rootPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parents) {
+      if (!tree.has(pid) && tree.has(ppid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  let bytes = 0;
+  for (const pid of tree) {
+    try {
+      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      bytes += Number(kb ?? 0) * 1024;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { bytes, processes: tree.size };
+}

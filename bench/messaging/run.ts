@@ -20,6 +20,7 @@ import {
   arg,
   dropDatabase,
   percentile,
+  pool,
   postgresCpuSeconds,
   processCpuSeconds,
   recreateDatabase,
@@ -47,15 +48,6 @@ async function call(method: string, path: string, token: string | null, body?: u
       if (attempt >= 2) throw error;
     }
   }
-}
-
-async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
 }
 
 async function signUp(n: number, prefix: string): Promise<User[]> {
