@@ -36,7 +36,17 @@ function parseInt8(value: string): bigint {
   return BigInt(value);
 }
 
-export function connectPostgres(url: string, poolMax: number): DatabaseHandle {
+/**
+ * A Kysely over a pg pool. An idle connection that fails (Postgres restarted, a backend
+ * terminated) is dropped from the pool and reported to `onIdleError`; it never takes the
+ * process down, and the next query opens a fresh connection.
+ */
+export function connectPostgres(
+  url: string,
+  poolMax: number,
+  onIdleError: (error: Error) => void = (error) =>
+    process.emitWarning(`an idle database connection failed: ${error.message}`),
+): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolMax,
@@ -48,6 +58,7 @@ export function connectPostgres(url: string, poolMax: number): DatabaseHandle {
           : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
     },
   });
+  pool.on('error', onIdleError);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {
