@@ -1,7 +1,7 @@
 import type { Update } from '@jiaozi/protocol';
 import { WS_CLOSE } from '@jiaozi/protocol';
 import { describe, expect, it } from 'vitest';
-import { RealtimeConnection, type SocketLike } from './connection.js';
+import { RealtimeConnection, SocketCallFailed, type SocketLike, SocketUnavailable } from './connection.js';
 
 class FakeSocket implements SocketLike {
   readyState = 1;
@@ -143,5 +143,38 @@ describe('RealtimeConnection', () => {
     ]);
     s.frame({ type: 'typing', conversationId: 'c1', userId: 'u2', until: '2026-11-26T00:00:06.000Z' });
     expect(seen).toEqual([{ conversationId: 'c1', userId: 'u2', until: '2026-11-26T00:00:06.000Z' }]);
+  });
+
+  it('makes calls once ready, answers them by ref, and gives up on them when the socket drops', async () => {
+    const h = harness(null);
+    h.c.start();
+    const s = h.sockets[0] as FakeSocket;
+    s.onopen?.({});
+    const params = { conversationId: 'c', id: 'i', text: 'hi' };
+    await expect(h.c.call('messages.send', params)).rejects.toBeInstanceOf(SocketUnavailable);
+    s.frame({ type: 'ready', userId: 'u', pts: 0 });
+
+    const ok = h.c.call('messages.send', params);
+    const refused = h.c.call('messages.send', { ...params, id: 'j' });
+    expect(s.sent.slice(-2)).toEqual([
+      { type: 'call', ref: '1', method: 'messages.send', params },
+      { type: 'call', ref: '2', method: 'messages.send', params: { ...params, id: 'j' } },
+    ]);
+    s.frame({ type: 'result', ref: '2', error: { code: 'not_found', message: 'No such conversation.' } });
+    s.frame({ type: 'result', ref: '1', result: { created: true, message: { seq: 1 } } });
+    await expect(ok).resolves.toEqual({ created: true, message: { seq: 1 } });
+    const failure = await refused.catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(SocketCallFailed);
+    expect((failure as SocketCallFailed).error.code).toBe('not_found');
+
+    const dropped = h.c.call('messages.send', params);
+    const late = h.c.call('messages.send', params);
+    const timer = h.timers.at(-1) as { fn: () => void; ms: number };
+    expect(timer.ms).toBe(10_000);
+    timer.fn();
+    await expect(late).rejects.toBeInstanceOf(SocketUnavailable);
+    s.onclose?.({ code: 1006 });
+    await expect(dropped).rejects.toBeInstanceOf(SocketUnavailable);
+    await expect(h.c.call('messages.send', params)).rejects.toBeInstanceOf(SocketUnavailable);
   });
 });

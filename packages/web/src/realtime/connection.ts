@@ -1,4 +1,4 @@
-import type { ServerFrame, Update } from '@jiaozi/protocol';
+import type { ErrorBody, ServerFrame, SocketMethod, SocketMethods, Update } from '@jiaozi/protocol';
 import { WS_CLOSE } from '@jiaozi/protocol';
 
 /** The parts of the browser's WebSocket this client uses (tests pass a fake). */
@@ -34,6 +34,25 @@ export interface RealtimeOptions {
   clearTimer?: (handle: unknown) => void;
 }
 
+/** A call the socket could not carry (not connected, dropped, no answer in time): use HTTP. */
+export class SocketUnavailable extends Error {
+  override readonly name = 'SocketUnavailable';
+}
+
+/** A call the server answered with an error (the `error` of an HTTP error body). */
+export class SocketCallFailed extends Error {
+  override readonly name = 'SocketCallFailed';
+  constructor(readonly error: ErrorBody['error']) {
+    super(error.message);
+  }
+}
+
+interface PendingCall {
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+  timer: unknown;
+}
+
 export const defaultBackoffMs = (attempt: number): number =>
   Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
 
@@ -49,6 +68,9 @@ export class RealtimeConnection {
   #stopped = false;
   #pingTimer: unknown = null;
   #retryTimer: unknown = null;
+  #ready = false;
+  #refs = 0;
+  readonly #calls = new Map<string, PendingCall>();
   readonly #set: (fn: () => void, ms: number) => unknown;
   readonly #clear: (handle: unknown) => void;
 
@@ -67,6 +89,43 @@ export class RealtimeConnection {
     if (this.#socket?.readyState === 1) this.#socket.send(JSON.stringify({ type: 'typing', conversationId }));
   }
 
+  /**
+   * Calls a method over the socket once it is ready. Rejects with SocketUnavailable when it
+   * is not, or drops before the answer (the caller then uses HTTP: methods that change
+   * anything take a client id, so trying again is safe), and with SocketCallFailed when the
+   * server refuses.
+   */
+  call<M extends SocketMethod>(
+    method: M,
+    params: SocketMethods[M]['params'],
+    timeoutMs = 10_000,
+  ): Promise<SocketMethods[M]['result']> {
+    const socket = this.#socket;
+    if (!this.#ready || socket?.readyState !== 1) {
+      return Promise.reject(new SocketUnavailable('not connected'));
+    }
+    const ref = String(++this.#refs);
+    return new Promise((resolve, reject) => {
+      const timer = this.#set(() => this.#settle(ref, new SocketUnavailable('no answer in time')), timeoutMs);
+      this.#calls.set(ref, { resolve: resolve as (result: unknown) => void, reject, timer });
+      socket.send(JSON.stringify({ type: 'call', ref, method, params }));
+    });
+  }
+
+  #settle(ref: string, outcome: { result: unknown } | Error): void {
+    const call = this.#calls.get(ref);
+    if (!call) return;
+    this.#calls.delete(ref);
+    this.#clear(call.timer);
+    if (outcome instanceof Error) call.reject(outcome);
+    else call.resolve(outcome.result);
+  }
+
+  #dropCalls(): void {
+    this.#ready = false;
+    for (const ref of [...this.#calls.keys()]) this.#settle(ref, new SocketUnavailable('disconnected'));
+  }
+
   start(): void {
     this.#stopped = false;
     this.#open();
@@ -80,6 +139,7 @@ export class RealtimeConnection {
     this.#pingTimer = null;
     const socket = this.#socket;
     this.#socket = null;
+    this.#dropCalls();
     socket?.close(1000, 'bye');
   }
 
@@ -104,6 +164,7 @@ export class RealtimeConnection {
     socket.onclose = (event) => {
       if (this.#socket !== socket) return;
       this.#socket = null;
+      this.#dropCalls();
       if (this.#pingTimer !== null) this.#clear(this.#pingTimer);
       this.#pingTimer = null;
       if (event.code === WS_CLOSE.unauthenticated) {
@@ -131,9 +192,16 @@ export class RealtimeConnection {
         return;
       case 'ready':
         this.#attempt = 0;
+        this.#ready = true;
         this.#setPts(frame.pts);
         return;
       case 'pong':
+        return;
+      case 'result':
+        this.#settle(
+          frame.ref,
+          'error' in frame ? new SocketCallFailed(frame.error) : { result: frame.result },
+        );
         return;
       case 'typing':
         this.options.onTyping?.({

@@ -1,4 +1,4 @@
-import type { Update } from '@jiaozi/protocol';
+import { isErrorCode, type Message, type SendMessageRequest, statusOf, type Update } from '@jiaozi/protocol';
 import {
   createContext,
   type ReactNode,
@@ -9,9 +9,10 @@ import {
   useState,
   useSyncExternalStore,
 } from 'react';
+import { ApiError } from '../api/client.js';
 import { useSession } from '../session.js';
 import type { TokenStore } from '../storage.js';
-import { RealtimeConnection, type SocketLike } from './connection.js';
+import { RealtimeConnection, SocketCallFailed, type SocketLike, SocketUnavailable } from './connection.js';
 
 type Listener = (updates: readonly Update[]) => void;
 
@@ -45,6 +46,8 @@ class Topics {
 
   readonly #typingListeners = new Set<(typing: Typing) => void>();
   sendTyping: (conversationId: string) => void = () => undefined;
+  /** Calls over the socket; rejects with SocketUnavailable when there is none. */
+  call: RealtimeConnection['call'] = () => Promise.reject(new SocketUnavailable('not connected'));
 
   onTyping(fn: (typing: Typing) => void): () => void {
     this.#typingListeners.add(fn);
@@ -89,8 +92,10 @@ export function LiveProvider({ tokens, children }: { tokens: TokenStore; childre
     });
     connection.start();
     topics.sendTyping = (conversationId) => connection.sendTyping(conversationId);
+    topics.call = (method, params, timeoutMs) => connection.call(method, params, timeoutMs);
     return () => {
       topics.sendTyping = () => undefined;
+      topics.call = () => Promise.reject(new SocketUnavailable('not connected'));
       connection.stop();
     };
   }, [status, token, userId, topics, forget]);
@@ -141,4 +146,37 @@ export function useTyping(conversationId: string): { typing: string[]; iAmTyping
     topics?.sendTyping(conversationId);
   }, [topics, conversationId]);
   return { typing: [...typing.keys()], iAmTyping };
+}
+
+/**
+ * Sends a text message over the socket when it is up (no request per message), else over
+ * HTTP; both under the same client id, so a send the socket dropped is safely sent again.
+ */
+export function useSendMessage(api: {
+  sendMessage(id: string, body: SendMessageRequest): Promise<Message>;
+}): (conversationId: string, body: SendMessageRequest) => Promise<Message> {
+  const topics = useContext(TopicsContext);
+  return useCallback(
+    async (conversationId, body) => {
+      try {
+        const sent = await (topics?.call('messages.send', { conversationId, ...body }) ??
+          Promise.reject(new SocketUnavailable('no socket')));
+        return sent.message;
+      } catch (error) {
+        if (error instanceof SocketCallFailed) {
+          const { code, message, requestId, details } = error.error;
+          throw new ApiError({
+            status: isErrorCode(code) ? statusOf(code) : 500,
+            code,
+            message,
+            requestId,
+            details,
+          });
+        }
+        if (!(error instanceof SocketUnavailable)) throw error;
+        return api.sendMessage(conversationId, body);
+      }
+    },
+    [topics, api],
+  );
 }

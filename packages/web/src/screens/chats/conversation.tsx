@@ -30,7 +30,7 @@ import {
   tickStatus,
 } from '../../chat/chat.js';
 import { useI18n } from '../../i18n/context.js';
-import { useLiveReload, useTyping } from '../../realtime/live.js';
+import { useLiveReload, useSendMessage, useTyping } from '../../realtime/live.js';
 import { Link } from '../../router.js';
 import { pathTo, ROUTES } from '../../routes.js';
 import { useMe, useSession } from '../../session.js';
@@ -224,13 +224,15 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
 
   // ---------- Sending ----------
 
+  const sendMessage = useSendMessage(api);
+
   const deliver = useCallback(
     async (outgoing: Outgoing) => {
       setOutbox((current) =>
         current.map((o) => (o.id === outgoing.id ? { ...o, failed: false, error: null } : o)),
       );
       try {
-        const message = await api.sendMessage(conversationId, {
+        const message = await sendMessage(conversationId, {
           id: outgoing.id,
           text: outgoing.text,
           ...(outgoing.replyTo ? { replyTo: outgoing.replyTo } : {}),
@@ -245,7 +247,7 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
         );
       }
     },
-    [api, conversationId],
+    [sendMessage, conversationId],
   );
 
   const length = textLength(draft);
