@@ -102,6 +102,8 @@ describe('chats in the browser', () => {
     expect(await bobSees.getAttribute('data-mine')).toBe('false');
     expect(await bobSees.textContent()).toContain('你好 Bob 🥟');
     await expect.poll(() => hello.getAttribute('data-status'), { timeout: 10_000 }).toBe('read');
+    // Alice's socket is up: bob sees her online.
+    await expect.poll(() => bob.getByTestId('conversation-presence').textContent()).toBe('online');
 
     // Bob replies to it (Enter sends); alice sees the reply with its quote.
     await bobSees.getByTestId('message-menu').click();

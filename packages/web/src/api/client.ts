@@ -27,6 +27,7 @@ import type {
   PayCode,
   PaymentRequest,
   PayPaymentRequest,
+  Presence,
   PrivacySettings,
   PublicUser,
   ReceiveQr,
@@ -381,6 +382,10 @@ export class ApiClient {
 
   user(id: string): Promise<PublicUser> {
     return this.request('GET', `/v1/users/${encodeURIComponent(id)}`);
+  }
+
+  presence(id: string): Promise<Presence> {
+    return this.request('GET', `/v1/users/${encodeURIComponent(id)}/presence`);
   }
 
   contactQr(): Promise<ContactQr> {

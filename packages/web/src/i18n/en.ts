@@ -110,6 +110,8 @@ export const en = {
   'chats.loading_older': 'Loading earlier messages…',
   'chats.say_hi': 'No messages yet. Say hi! 👋',
   'chats.composer_placeholder': 'Message',
+  'chats.presence_online': 'online',
+  'chats.presence_last_seen': 'last seen {when}',
   'chats.typing': 'typing…',
   'chats.typing_named': '{name} is typing…',
   'chats.composer_label': 'Message text',

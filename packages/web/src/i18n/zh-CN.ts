@@ -109,6 +109,8 @@ export const zhCN: Messages = {
   'chats.loading_older': '正在加载更早的消息…',
   'chats.say_hi': '还没有消息，打个招呼吧！👋',
   'chats.composer_placeholder': '发消息',
+  'chats.presence_online': '在线',
+  'chats.presence_last_seen': '最近在线：{when}',
   'chats.typing': '对方正在输入…',
   'chats.typing_named': '{name} 正在输入…',
   'chats.composer_label': '消息内容',

@@ -1,4 +1,4 @@
-import type { ConversationDetail, ConversationSummary, Message } from '@jiaozi/protocol';
+import type { ConversationDetail, ConversationSummary, Message, Presence } from '@jiaozi/protocol';
 import {
   type KeyboardEvent,
   type PointerEvent,
@@ -29,6 +29,7 @@ import {
   textLength,
   tickStatus,
 } from '../../chat/chat.js';
+import { formatRelativeTime } from '../../format.js';
 import { useI18n } from '../../i18n/context.js';
 import { useLiveReload, useSendMessage, useTyping } from '../../realtime/live.js';
 import { Link } from '../../router.js';
@@ -221,6 +222,7 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
   }, [detail, messages]);
   const { nameOf } = usePeople(ids);
   const { typing, iAmTyping } = useTyping(conversationId);
+  const presence = usePresence(api, detail?.kind === 'direct' ? (detail.peerId ?? null) : null);
 
   // ---------- Sending ----------
 
@@ -364,6 +366,15 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
         )
       ) : (
         <>
+          {presence && (presence.online || presence.lastSeenAt) ? (
+            <p className="chat-presence" data-testid="conversation-presence">
+              {presence.online
+                ? t('chats.presence_online')
+                : t('chats.presence_last_seen', {
+                    when: formatRelativeTime(presence.lastSeenAt as string, lang),
+                  })}
+            </p>
+          ) : null}
           {detail.kind === 'group' && detail.announcement ? (
             <p className="chat-announcement" data-testid="conversation-announcement">
               {detail.announcement}
@@ -943,4 +954,31 @@ function ForwardSheet({
       )}
     </Sheet>
   );
+}
+
+/** A direct chat's peer: online, or when last seen (as they allow); asked again every minute. */
+function usePresence(
+  api: { presence(id: string): Promise<Presence> },
+  peerId: string | null,
+): Presence | null {
+  const [presence, setPresence] = useState<Presence | null>(null);
+  useEffect(() => {
+    setPresence(null);
+    if (!peerId) return;
+    let live = true;
+    const load = () =>
+      api.presence(peerId).then(
+        (p) => {
+          if (live) setPresence(p);
+        },
+        () => undefined,
+      );
+    void load();
+    const timer = setInterval(() => void load(), 60_000);
+    return () => {
+      live = false;
+      clearInterval(timer);
+    };
+  }, [api, peerId]);
+  return presence;
 }
