@@ -88,9 +88,13 @@ export function processCpuSeconds(pid: number): number {
   return ticks / 100;
 }
 
-/** CPU seconds the Postgres backends serving `database` have used so far. */
-export function postgresCpuSeconds(database: string): number {
-  let total = 0;
+/**
+ * CPU seconds of each Postgres backend serving `database`, by pid. Compare two snapshots
+ * with `cpuSecondsBetween`: a backend that exits in between takes its time with it (pools
+ * close idle connections), so the figure is a floor.
+ */
+export function postgresCpuSnapshot(database: string): Map<number, number> {
+  const out = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
@@ -98,11 +102,17 @@ export function postgresCpuSeconds(database: string): number {
       // A backend's title: "postgres: 15/main: <user> <database> <client> <state>".
       const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       if (!title.includes(` ${database} `)) continue;
-      total += processCpuSeconds(Number(entry));
+      out.set(Number(entry), processCpuSeconds(Number(entry)));
     } catch {
       // gone meanwhile
     }
   }
+  return out;
+}
+
+export function cpuSecondsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
   return total;
 }
 

@@ -18,10 +18,11 @@ import { newId } from '../../packages/server/src/kernel/ids.js';
 import { callServer, serverEnv, startServer } from '../../packages/server/src/test/processes.js';
 import {
   arg,
+  cpuSecondsBetween,
   dropDatabase,
   percentile,
   pool,
-  postgresCpuSeconds,
+  postgresCpuSnapshot,
   processCpuSeconds,
   recreateDatabase,
 } from '../common.js';
@@ -159,14 +160,14 @@ class Client {
 /** CPU used from now until `done()`, per delivered message, by the server, this process and Postgres. */
 function cpuMeter(serverPid: number, database: string) {
   const server = processCpuSeconds(serverPid);
-  const postgres = postgresCpuSeconds(database);
+  const postgres = postgresCpuSnapshot(database);
   const self = process.cpuUsage();
   return (delivered: number): string => {
     const us = (seconds: number) => ((seconds * 1e6) / Math.max(1, delivered)).toFixed(0);
     const own = process.cpuUsage(self);
     return (
       `CPU per delivered message: server ${us(processCpuSeconds(serverPid) - server)} µs, ` +
-      `Postgres ${us(postgresCpuSeconds(database) - postgres)} µs, load generator ${us((own.user + own.system) / 1e6)} µs`
+      `Postgres ${us(cpuSecondsBetween(postgres, postgresCpuSnapshot(database)))} µs, load generator ${us((own.user + own.system) / 1e6)} µs`
     );
   };
 }
