@@ -19,8 +19,17 @@ import type {
 
 /** What a send asks for, before it has a conversation, a seq or a time. */
 export interface Draft {
-  kind: 'text';
-  body: string;
+  kind: string;
+  body: string | null;
+  /** Another domain's facts about the message (a photo album, a voice clip). */
+  payload?: Record<string, unknown> | undefined;
+  /**
+   * Runs in the send's transaction, under the conversation's lock, just before a new
+   * message is written (never for a resend); a send that has one is written alone.
+   */
+  attach?:
+    | ((trx: Transaction<Database>, conversationId: string, messageId: string) => Promise<void>)
+    | undefined;
   replyTo: string | null;
   mentions: readonly string[] | undefined;
   forwarded: boolean;
@@ -144,7 +153,7 @@ function decideOne(
         sender_id: r.senderId,
         kind: r.draft.kind,
         body: r.draft.body,
-        payload: null,
+        payload: r.draft.payload ?? null,
         reply_to: r.draft.replyTo,
         mentions: mentions.userIds,
         mention_all: mentions.all,
@@ -228,9 +237,14 @@ export class MessageWriter {
     const batch: Pending[] = [];
     const rest: Pending[] = [];
     const held = new Set(this.#busy);
+    let full = false;
     for (const p of this.#queue) {
-      if (batch.length < messageBatchMax && !held.has(p.conversationId)) batch.push(p);
-      else {
+      // A send with work of its own in the transaction goes alone.
+      const alone = p.draft.attach !== undefined;
+      if (!full && !held.has(p.conversationId) && (!alone || batch.length === 0)) {
+        batch.push(p);
+        full = alone || batch.length >= messageBatchMax;
+      } else {
         // Everything after a send left waiting in its conversation waits too.
         held.add(p.conversationId);
         rest.push(p);
@@ -327,6 +341,10 @@ export class MessageWriter {
     const mayMessage = new Map([...pairs.keys()].map((k, i) => [k, verdicts[i] === true]));
 
     const decisions = decideBatch(batch, { conversations, members, sent, seqs, mayMessage });
+    for (const [i, d] of decisions.entries()) {
+      const attach = batch[i]?.draft.attach;
+      if (d.kind === 'new' && attach) await attach(trx, d.row.conversation_id, d.row.id);
+    }
     const fresh = decisions.flatMap((d) => (d.kind === 'new' ? [d] : []));
     const heads = new Map<string, bigint>();
     for (const d of fresh) heads.set(d.row.conversation_id, d.row.seq);
