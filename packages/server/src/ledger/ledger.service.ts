@@ -5,7 +5,7 @@ import { newId } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Database } from '../platform/db/schema.js';
 import { type Account, isValidAccountFlags, type TransferInput, type TransferResult } from './ledger.core.js';
-import { batchHash, GENESIS_HASH } from './ledger.hash.js';
+import { batchContentHash, batchHash, chainHash, GENESIS_HASH } from './ledger.hash.js';
 import { LedgerRepository } from './ledger.repository.js';
 import { type AfterApply, applyGroups, LedgerWriter, type WriterOptions } from './ledger.writer.js';
 
@@ -199,8 +199,7 @@ export class LedgerService {
         db.selectFrom('ledger_failures').selectAll().where('batch_id', '=', b.id).execute(),
         db.selectFrom('ledger_entries').selectAll().where('batch_id', '=', b.id).execute(),
       ]);
-      const hash = batchHash(prev, {
-        id: b.id,
+      const content = {
         transfers: transfers.map((t) => ({
           id: t.id,
           fingerprint: t.fingerprint,
@@ -219,8 +218,16 @@ export class LedgerService {
           creditsPending: e.credits_pending,
           creditsPosted: e.credits_posted,
         })),
-      });
-      if (hash !== b.hash) problems.push(`batch ${b.id}: hash does not match its contents`);
+      };
+      if (b.content_hash === null) {
+        // Written before migration 0010: one hash over the previous hash and the content.
+        if (batchHash(prev, { id: b.id, ...content }) !== b.hash)
+          problems.push(`batch ${b.id}: hash does not match its contents`);
+      } else if (batchContentHash(content) !== b.content_hash) {
+        problems.push(`batch ${b.id}: hash does not match its contents`);
+      } else if (chainHash(prev, b.id, b.content_hash) !== b.hash) {
+        problems.push(`batch ${b.id}: hash does not match its link in the chain`);
+      }
       prev = b.hash;
     }
     const chain = await db.selectFrom('ledger_chain').selectAll().executeTakeFirst();
