@@ -326,7 +326,8 @@ export class LedgerRepository {
     const result = await sql<{ answer: RawAnswer | string }>`
       SELECT ledger_commit_batch(
         ${batch.at}::timestamptz, ${batch.contentHash}, ${pgArray([...batch.checkIds])}::uuid[],
-        ${pgArray(x.map((y) => y.id))}::uuid[], ${pgArray(x.map((y) => y.debitsPending.toString()))}::int8[],
+        ${pgArray(x.map((y) => y.id))}::uuid[], ${pgArray(x.map((y) => y.flags))}::int4[],
+        ${pgArray(x.map((y) => y.debitsPending.toString()))}::int8[],
         ${pgArray(x.map((y) => y.debitsPosted.toString()))}::int8[], ${pgArray(x.map((y) => y.creditsPending.toString()))}::int8[],
         ${pgArray(x.map((y) => y.creditsPosted.toString()))}::int8[], ${pgArray(x.map((y) => y.version.toString()))}::int8[],
         ${pgArray(t.map((y) => y.id))}::uuid[], ${pgArray(t.map((y) => y.debitAccountId))}::uuid[], ${pgArray(t.map((y) => y.creditAccountId))}::uuid[],

@@ -19,7 +19,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     CREATE FUNCTION ledger_commit_batch(
       p_at timestamptz, p_content_hash text, p_check_ids uuid[],
-      x_id uuid[], x_dp bigint[], x_dpo bigint[], x_cp bigint[], x_cpo bigint[], x_version bigint[],
+      x_id uuid[], x_flags integer[], x_dp bigint[], x_dpo bigint[], x_cp bigint[], x_cpo bigint[], x_version bigint[],
       t_id uuid[], t_debit uuid[], t_credit uuid[], t_amount bigint[], t_currency text[], t_code text[], t_flags integer[],
       t_pending uuid[], t_timeout integer[], t_expires timestamptz[], t_state text[], t_user_data text[],
       t_fingerprint text[], t_created timestamptz[],
@@ -52,10 +52,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
                  'credits_pending', a.credits_pending::text, 'credits_posted', a.credits_posted::text,
                  'version', a.version::text))
         INTO v_stale
-        FROM unnest(x_id, x_dp, x_dpo, x_cp, x_cpo, x_version) AS v(id, dp, dpo, cp, cpo, version)
+        FROM unnest(x_id, x_flags, x_dp, x_dpo, x_cp, x_cpo, x_version) AS v(id, flags, dp, dpo, cp, cpo, version)
         JOIN ledger_accounts a ON a.id = v.id
-        WHERE (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted, a.version)
-              IS DISTINCT FROM (v.dp, v.dpo, v.cp, v.cpo, v.version);
+        WHERE (a.flags, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted, a.version)
+              IS DISTINCT FROM (v.flags, v.dp, v.dpo, v.cp, v.cpo, v.version);
         IF v_stale IS NOT NULL THEN
           RETURN json_build_object('status', 'stale', 'accounts', v_stale);
         END IF;
