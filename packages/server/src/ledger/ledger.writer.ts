@@ -172,6 +172,8 @@ export async function applyGroups(
 
 /** A batch sent to the database and not yet answered. */
 interface InFlight {
+  /** In the order batches were sent. */
+  seq: number;
   groups: Group[];
   /** The account states it wrote (the speculative states later batches were decided on). */
   accounts: Map<string, Account>;
@@ -212,6 +214,11 @@ export class LedgerWriter {
   readonly #inFlight = new Set<InFlight>();
   /** Groups that must take the slow path (their fast attempt was refused). */
   readonly #slow = new WeakSet<Group>();
+  /** Groups refused once while an earlier batch was in flight: tried fast once more. */
+  readonly #retried = new WeakSet<Group>();
+  #sent = 0;
+  /** Send no fast batch until every batch in flight is answered. */
+  #drainFirst = false;
   #wake: (() => void) | undefined;
   /** performance.now() until which every batch takes the slow path. */
   #fastPausedUntil = 0;
@@ -339,8 +346,11 @@ export class LedgerWriter {
   }
 
   /** Puts groups back at the head of the queue, in their order, for the slow path. */
-  #requeue(groups: readonly Group[]): void {
-    for (const g of groups) this.#slow.add(g);
+  #requeue(groups: readonly Group[], fastAgain = false): void {
+    for (const g of groups) {
+      if (fastAgain && !this.#retried.has(g)) this.#retried.add(g);
+      else this.#slow.add(g);
+    }
     this.#queue.unshift(...groups);
     this.#queuedTransfers += groups.reduce((n, g) => n + g.transfers.length, 0);
   }
@@ -367,7 +377,8 @@ export class LedgerWriter {
           await this.#commit(groups, expire);
           continue;
         }
-        if (this.#inFlight.size >= this.options.maxInFlightBatches) {
+        if (this.#drainFirst && this.#inFlight.size === 0) this.#drainFirst = false;
+        if (this.#inFlight.size >= this.options.maxInFlightBatches || this.#drainFirst) {
           await this.#answered();
           continue;
         }
@@ -455,7 +466,7 @@ export class LedgerWriter {
       checkIds: inputs.map((t) => t.id),
       expected: [...accounts.values()],
     };
-    const flight: InFlight = { groups, accounts: applied.accounts };
+    const flight: InFlight = { seq: ++this.#sent, groups, accounts: applied.accounts };
     for (const a of applied.accounts.values()) this.#speculative.set(a.id, a);
     this.#inFlight.add(flight);
     const commit =
@@ -477,9 +488,18 @@ export class LedgerWriter {
           });
         } else {
           this.stats.refused++;
-          this.#fastPausedUntil = performance.now() + this.options.fastPauseAfterRefusalMs;
           if (answer.status === 'stale') for (const a of answer.accounts) this.#learn(a);
-          this.#requeue(groups);
+          // With a batch sent before it still unanswered, it may simply have taken the chain
+          // lock first (two connections): decide it once more when that batch is answered.
+          // Otherwise another writer is changing these accounts: slow path, and pause.
+          const earlier = [...this.#inFlight].some((f) => f.seq < flight.seq);
+          if (earlier && answer.status === 'stale') {
+            this.#drainFirst = true;
+            this.#requeue(groups, true);
+          } else {
+            this.#fastPausedUntil = performance.now() + this.options.fastPauseAfterRefusalMs;
+            this.#requeue(groups);
+          }
         }
         this.#kick();
       },
