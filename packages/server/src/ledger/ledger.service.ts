@@ -11,6 +11,19 @@ import { type AfterApply, applyGroups, LedgerWriter, type WriterOptions } from '
 
 export * from './ledger.core.js';
 
+/** Batches whose rows verify reads in one go. */
+const VERIFY_BATCHES_PER_READ = 200;
+
+function groupByBatch<T extends { batch_id: bigint }>(rows: readonly T[]): Map<bigint, T[]> {
+  const map = new Map<bigint, T[]>();
+  for (const r of rows) {
+    const list = map.get(r.batch_id);
+    if (list) list.push(r);
+    else map.set(r.batch_id, [r]);
+  }
+  return map;
+}
+
 /** Account codes: what an account is for. */
 export const AccountCode = {
   userWallet: 'user_wallet',
@@ -190,15 +203,42 @@ export class LedgerService {
     const batches = await db.selectFrom('ledger_batches').selectAll().orderBy('id').execute();
     let prev = GENESIS_HASH;
     let expectedId = 1n;
-    for (const b of batches) {
+    // Rows are read a range of batches at a time (the batch_id indexes are block ranges).
+    const readRange = async (lo: bigint, hi: bigint) => {
+      const [t, f, e] = await Promise.all([
+        db
+          .selectFrom('ledger_transfers')
+          .selectAll()
+          .where('batch_id', '>=', lo)
+          .where('batch_id', '<=', hi)
+          .execute(),
+        db
+          .selectFrom('ledger_failures')
+          .selectAll()
+          .where('batch_id', '>=', lo)
+          .where('batch_id', '<=', hi)
+          .execute(),
+        db
+          .selectFrom('ledger_entries')
+          .selectAll()
+          .where('batch_id', '>=', lo)
+          .where('batch_id', '<=', hi)
+          .execute(),
+      ]);
+      return { hi, transfers: groupByBatch(t), failures: groupByBatch(f), entries: groupByBatch(e) };
+    };
+    let chunk: Awaited<ReturnType<typeof readRange>> | undefined;
+    for (const [i, b] of batches.entries()) {
       if (b.id !== expectedId) problems.push(`batch ${expectedId} is missing (found ${b.id})`);
       expectedId = b.id + 1n;
       if (b.prev_hash !== prev) problems.push(`batch ${b.id}: previous hash does not match`);
-      const [transfers, failures, entries] = await Promise.all([
-        db.selectFrom('ledger_transfers').selectAll().where('batch_id', '=', b.id).execute(),
-        db.selectFrom('ledger_failures').selectAll().where('batch_id', '=', b.id).execute(),
-        db.selectFrom('ledger_entries').selectAll().where('batch_id', '=', b.id).execute(),
-      ]);
+      if (chunk === undefined || b.id > chunk.hi) {
+        const last = batches[Math.min(i + VERIFY_BATCHES_PER_READ, batches.length) - 1] ?? b;
+        chunk = await readRange(b.id, last.id);
+      }
+      const transfers = chunk.transfers.get(b.id) ?? [];
+      const failures = chunk.failures.get(b.id) ?? [];
+      const entries = chunk.entries.get(b.id) ?? [];
       const content = {
         transfers: transfers.map((t) => ({
           id: t.id,
