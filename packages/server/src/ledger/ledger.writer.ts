@@ -489,11 +489,15 @@ export class LedgerWriter {
         } else {
           this.stats.refused++;
           if (answer.status === 'stale') for (const a of answer.accounts) this.#learn(a);
-          // With a batch sent before it still unanswered, it may simply have taken the chain
-          // lock first (two connections): decide it once more when that batch is answered.
-          // Otherwise another writer is changing these accounts: slow path, and pause.
+          // An id is stored (a retry): the slow path answers it with the original.
+          // With a batch sent before it still unanswered, a stale batch may simply have taken
+          // the chain lock first (two connections): decide it once more when that batch is
+          // answered. Otherwise another writer is changing these accounts: slow path, and
+          // pause the fast path, whose batches would likely be refused too.
           const earlier = [...this.#inFlight].some((f) => f.seq < flight.seq);
-          if (earlier && answer.status === 'stale') {
+          if (answer.status === 'exists') {
+            this.#requeue(groups);
+          } else if (earlier) {
             this.#drainFirst = true;
             this.#requeue(groups, true);
           } else {
