@@ -5,11 +5,24 @@ import { newId } from '../kernel/ids.js';
 import type { Logger } from '../kernel/logger.js';
 import type { Database } from '../platform/db/schema.js';
 import { type Account, isValidAccountFlags, type TransferInput, type TransferResult } from './ledger.core.js';
-import { batchHash, GENESIS_HASH } from './ledger.hash.js';
+import { batchContentHash, batchHash, chainHash, GENESIS_HASH } from './ledger.hash.js';
 import { LedgerRepository } from './ledger.repository.js';
 import { type AfterApply, applyGroups, LedgerWriter, type WriterOptions } from './ledger.writer.js';
 
 export * from './ledger.core.js';
+
+/** Batches whose rows verify reads in one go. */
+const VERIFY_BATCHES_PER_READ = 200;
+
+function groupByBatch<T extends { batch_id: bigint }>(rows: readonly T[]): Map<bigint, T[]> {
+  const map = new Map<bigint, T[]>();
+  for (const r of rows) {
+    const list = map.get(r.batch_id);
+    if (list) list.push(r);
+    else map.set(r.batch_id, [r]);
+  }
+  return map;
+}
 
 /** Account codes: what an account is for. */
 export const AccountCode = {
@@ -190,17 +203,43 @@ export class LedgerService {
     const batches = await db.selectFrom('ledger_batches').selectAll().orderBy('id').execute();
     let prev = GENESIS_HASH;
     let expectedId = 1n;
-    for (const b of batches) {
+    // Rows are read a range of batches at a time (the batch_id indexes are block ranges).
+    const readRange = async (lo: bigint, hi: bigint) => {
+      const [t, f, e] = await Promise.all([
+        db
+          .selectFrom('ledger_transfers')
+          .selectAll()
+          .where('batch_id', '>=', lo)
+          .where('batch_id', '<=', hi)
+          .execute(),
+        db
+          .selectFrom('ledger_failures')
+          .selectAll()
+          .where('batch_id', '>=', lo)
+          .where('batch_id', '<=', hi)
+          .execute(),
+        db
+          .selectFrom('ledger_entries')
+          .selectAll()
+          .where('batch_id', '>=', lo)
+          .where('batch_id', '<=', hi)
+          .execute(),
+      ]);
+      return { hi, transfers: groupByBatch(t), failures: groupByBatch(f), entries: groupByBatch(e) };
+    };
+    let chunk: Awaited<ReturnType<typeof readRange>> | undefined;
+    for (const [i, b] of batches.entries()) {
       if (b.id !== expectedId) problems.push(`batch ${expectedId} is missing (found ${b.id})`);
       expectedId = b.id + 1n;
       if (b.prev_hash !== prev) problems.push(`batch ${b.id}: previous hash does not match`);
-      const [transfers, failures, entries] = await Promise.all([
-        db.selectFrom('ledger_transfers').selectAll().where('batch_id', '=', b.id).execute(),
-        db.selectFrom('ledger_failures').selectAll().where('batch_id', '=', b.id).execute(),
-        db.selectFrom('ledger_entries').selectAll().where('batch_id', '=', b.id).execute(),
-      ]);
-      const hash = batchHash(prev, {
-        id: b.id,
+      if (chunk === undefined || b.id > chunk.hi) {
+        const last = batches[Math.min(i + VERIFY_BATCHES_PER_READ, batches.length) - 1] ?? b;
+        chunk = await readRange(b.id, last.id);
+      }
+      const transfers = chunk.transfers.get(b.id) ?? [];
+      const failures = chunk.failures.get(b.id) ?? [];
+      const entries = chunk.entries.get(b.id) ?? [];
+      const content = {
         transfers: transfers.map((t) => ({
           id: t.id,
           fingerprint: t.fingerprint,
@@ -219,8 +258,16 @@ export class LedgerService {
           creditsPending: e.credits_pending,
           creditsPosted: e.credits_posted,
         })),
-      });
-      if (hash !== b.hash) problems.push(`batch ${b.id}: hash does not match its contents`);
+      };
+      if (b.content_hash === null) {
+        // Written before migration 0010: one hash over the previous hash and the content.
+        if (batchHash(prev, { id: b.id, ...content }) !== b.hash)
+          problems.push(`batch ${b.id}: hash does not match its contents`);
+      } else if (batchContentHash(content) !== b.content_hash) {
+        problems.push(`batch ${b.id}: hash does not match its contents`);
+      } else if (chainHash(prev, b.id, b.content_hash) !== b.hash) {
+        problems.push(`batch ${b.id}: hash does not match its link in the chain`);
+      }
       prev = b.hash;
     }
     const chain = await db.selectFrom('ledger_chain').selectAll().executeTakeFirst();

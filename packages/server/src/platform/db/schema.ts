@@ -99,6 +99,8 @@ export interface LedgerBatchesTable {
   id: bigint;
   prev_hash: string;
   hash: string;
+  /** The hash of the batch's content, chained in SQL (null for batches before 0010). */
+  content_hash: string | null;
   transfer_count: number;
   created_at: Timestamp;
 }
