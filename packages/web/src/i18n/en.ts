@@ -564,6 +564,13 @@ export const en = {
   'error.cannot_pay_self': 'You can’t pay yourself.',
   'error.insufficient_funds': 'Your available balance isn’t enough for this.',
   'error.idempotency_conflict': 'This was already sent with different details. Please start again.',
+  'error.insufficient_shares': 'You don’t hold that many confirmed shares in the fund.',
+  'error.instant_redemption_limit_exceeded':
+    'That’s over today’s instant redemption limit. Try a normal redemption.',
+  'error.yield_invalid': 'The yield must be a day and a figure from 0 to 10.0000 per 10,000.',
+  'error.yield_conflict': 'A different yield was already published for that day.',
+  'error.yield_missing': 'No yield has been published for that day yet.',
+  'error.accrual_out_of_order': 'A later day has already been accrued.',
   'error.daily_limit_exceeded': 'This would go over your daily limit.',
   'error.balance_limit_exceeded': 'This would take your balance over its limit.',
   'error.paycode_invalid': 'This pay code has expired or was already used.',
