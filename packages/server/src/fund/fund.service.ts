@@ -15,7 +15,6 @@ import { newId } from '../kernel/ids.js';
 import * as limits from '../kernel/limits.js';
 import type { Logger } from '../kernel/logger.js';
 import {
-  type Account,
   AccountCode,
   available,
   type LedgerService,
@@ -680,10 +679,9 @@ export class FundService {
    */
   async verify(): Promise<FundVerifyReport> {
     const problems: string[] = [];
-    const [pool, income] = (await this.ledger.accounts([this.poolAccountId, this.incomeAccountId])) as [
-      Account | undefined,
-      Account | undefined,
-    ];
+    const accounts = await this.ledger.accounts([this.poolAccountId, this.incomeAccountId]);
+    const pool = accounts.find((a) => a.id === this.poolAccountId);
+    const income = accounts.find((a) => a.id === this.incomeAccountId);
     assert(pool && income, 'the fund accounts exist');
     const t = await this.repo.totals();
     const poolAvailable = available(pool);
