@@ -255,9 +255,13 @@ export class FundRepository {
 
   // ── Accrual ──────────────────────────────────────────────────────────
 
-  /** Accruals run one at a time across every node (readers are not blocked). */
-  async lockAccruals(trx: Transaction<Database>): Promise<void> {
+  /**
+   * Accruals run one at a time across every node (readers are not blocked), with a statement
+   * timeout long enough for millions of holders.
+   */
+  async lockAccruals(trx: Transaction<Database>, statementTimeoutMs: number): Promise<void> {
     await sql`LOCK TABLE fund_accruals IN EXCLUSIVE MODE`.execute(trx);
+    await sql.raw(`SET LOCAL statement_timeout = ${Math.trunc(statementTimeoutMs)}`).execute(trx);
   }
 
   async findAccrual(day: Day, db: Db = this.db): Promise<AccrualRow | undefined> {

@@ -571,7 +571,7 @@ export class FundService {
     const done = await this.repo.findAccrual(date);
     if (done) return toAccrual(done, false);
     const result = await this.db.transaction().execute(async (trx) => {
-      await this.repo.lockAccruals(trx);
+      await this.repo.lockAccruals(trx, limits.fundAccrualStatementTimeoutMs);
       const again = await this.repo.findAccrual(date, trx);
       if (again) return { row: again, created: false };
       const last = await this.repo.lastAccrualDay(trx);
