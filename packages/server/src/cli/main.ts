@@ -69,7 +69,9 @@ async function serve(config: Config, demo: boolean): Promise<void> {
   const migrated = await migrateToLatest(database.db as never);
   const applied = (migrated.results ?? []).map((r) => r.migrationName);
   logger.info({ database: database.kind, applied }, 'database ready');
-  const built = await buildApp({ config, database, logger });
+  // The demo earns from the simulated yield unless the operator chose a source.
+  const source = demo && !process.env.FUND_YIELD_SOURCE ? 'simulated' : config.fundYieldSource;
+  const built = await buildApp({ config: { ...config, fundYieldSource: source }, database, logger });
   if (demo) {
     const seeded = await seedDemo(built.services.identity);
     await seedDemoActivity(built.services, seeded.created);
