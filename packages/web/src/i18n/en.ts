@@ -462,7 +462,7 @@ export const en = {
   'fund.title': 'Money fund',
   'fund.total': 'Total in the fund',
   'fund.yesterday': 'Yesterday’s income',
-  'fund.income_for': 'for {day}',
+  'fund.income_for': '{day}',
   'fund.cumulative': 'Cumulative income',
   'fund.seven_day': '7-day annualised yield',
   'fund.per10k': 'Per 10,000 shares: {value}',
