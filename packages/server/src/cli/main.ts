@@ -71,12 +71,18 @@ async function serve(config: Config, demo: boolean): Promise<void> {
   logger.info({ database: database.kind, applied }, 'database ready');
   // The demo earns from the simulated yield unless the operator chose a source.
   const source = demo && !process.env.FUND_YIELD_SOURCE ? 'simulated' : config.fundYieldSource;
-  const built = await buildApp({ config: { ...config, fundYieldSource: source }, database, logger });
+  // The fund's scheduler starts after the demo seed, which accrues a month of history first.
+  const built = await buildApp({
+    config: { ...config, fundYieldSource: source, fundScheduler: false },
+    database,
+    logger,
+  });
   if (demo) {
     const seeded = await seedDemo(built.services.identity);
     await seedDemoActivity(built.services, seeded.created);
     logger.info(seeded, 'demo users ready');
   }
+  if (config.fundScheduler) built.services.fund.startScheduler();
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -223,7 +229,10 @@ async function main(argv: string[]): Promise<void> {
     case 'seed': {
       parseArgs({ args: rest, options: {} });
       await withDatabase(config, async (database) => {
-        const built = await buildApp({ config: { ...config, logLevel: 'warn' }, database });
+        const built = await buildApp({
+          config: { ...config, logLevel: 'warn', fundScheduler: false },
+          database,
+        });
         const result = await seedDemo(built.services.identity);
         await seedDemoActivity(built.services, result.created);
         await built.close();

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../kernel/clock.js';
 import { newId } from '../kernel/ids.js';
 import { type Client, createTestApp, signupClient, type TestApp } from '../test/app.js';
-import { addDays } from './fund.core.js';
+import { addDays, formatPer10k, simulatedYieldE4 } from './fund.core.js';
 
 const PIN = '135790';
 const META = { ip: null, userAgent: 'fund test' };
@@ -383,5 +383,57 @@ describe('fund invariants under generated operations', () => {
       { numRuns: 25 },
     );
     await expectConsistent();
+  });
+});
+
+describe('the daily scheduler', () => {
+  it('accrues published days up to yesterday in order, waiting at a missing day', async () => {
+    const schedulerClock = new ManualClock('2026-11-06T02:00:00.000Z'); // Friday 6 November
+    const s = await createTestApp({ clock: schedulerClock, config: { fundScheduler: false } });
+    try {
+      const fund = s.services.fund;
+      for (const day of ['2026-11-01', '2026-11-02', '2026-11-04', '2026-11-06']) {
+        await fund.publishYield(day, '1.0000');
+      }
+      expect((await fund.accrueDue()).map((a) => a.day)).toEqual(['2026-11-01', '2026-11-02']);
+      expect(await fund.accrueDue()).toEqual([]);
+      await fund.publishYield('2026-11-03', '1.1000');
+      // 6 November is today: not due until tomorrow.
+      expect((await fund.accrueDue()).map((a) => a.day)).toEqual(['2026-11-03', '2026-11-04']);
+      await fund.publishYield('2026-11-05', '1.1000');
+      schedulerClock.set('2026-11-07T02:00:00.000Z');
+      // The scheduler itself: a pass runs as soon as it starts.
+      fund.startScheduler();
+      await expect.poll(async () => fund.repo.lastAccrualDay()).toBe('2026-11-06');
+      await fund.stopScheduler();
+      expect((await fund.verify()).problems).toEqual([]);
+    } finally {
+      await s.shutdown();
+    }
+  });
+
+  it('makes and accrues the simulated yield for each day since the last, once', async () => {
+    const simClock = new ManualClock('2026-11-10T02:00:00.000Z');
+    const s = await createTestApp({
+      clock: simClock,
+      config: { fundScheduler: false, fundYieldSource: 'simulated' },
+    });
+    try {
+      const fund = s.services.fund;
+      expect((await fund.accrueDue()).map((a) => a.day)).toEqual(['2026-11-09']);
+      expect(await fund.accrueDue()).toEqual([]);
+      simClock.set('2026-11-13T02:00:00.000Z');
+      const days = await fund.accrueDue();
+      expect(days.map((a) => a.day)).toEqual(['2026-11-10', '2026-11-11', '2026-11-12']);
+      const yields = await fund.yields(30);
+      expect(yields.map((y) => y.source)).toEqual(['simulated', 'simulated', 'simulated', 'simulated']);
+      expect(yields.map((y) => y.per10k)).toEqual(
+        ['2026-11-09', '2026-11-10', '2026-11-11', '2026-11-12'].map((d) =>
+          formatPer10k(simulatedYieldE4(d)),
+        ),
+      );
+    } finally {
+      await s.shutdown();
+    }
   });
 });

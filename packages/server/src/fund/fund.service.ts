@@ -637,8 +637,15 @@ export class FundService {
       }
       return out;
     }
+    // Consecutive days only: a day without a yield waits for the operator, and the days after
+    // it wait with it (they could not be accrued before it afterwards).
     const days = await this.repo.yieldDaysAfter(last, yesterday, limits.fundAccrualCatchUpDaysMax);
-    for (const day of days) out.push(await this.accrue(day));
+    let previous = last;
+    for (const day of days) {
+      if (previous !== null && day !== addDays(previous, 1)) break;
+      out.push(await this.accrue(day));
+      previous = day;
+    }
     return out;
   }
 
