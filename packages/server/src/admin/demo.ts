@@ -124,6 +124,11 @@ async function seedDemoFund(services: DemoServices, ids: Record<string, string>)
     );
   }
   if (!fresh) return;
+  // A week of yields before the first day, so that the 7-day yield covers the whole chart.
+  for (let i = DEMO_FUND_DAYS + 6; i > DEMO_FUND_DAYS; i--) {
+    const day = addDays(today, -i);
+    await fund.publishYield(day, formatPer10k(simulatedYieldE4(day)), 'simulated');
+  }
   for (let i = DEMO_FUND_DAYS; i >= 1; i--) {
     const day = addDays(today, -i);
     await fund.publishYield(day, formatPer10k(simulatedYieldE4(day)), 'simulated');

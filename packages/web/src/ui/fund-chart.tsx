@@ -48,7 +48,7 @@ export function FundChart({
             scale: '%',
             side: 1,
             stroke: '#e8891c',
-            size: 44,
+            size: 58,
             grid: { show: false },
             values: (_u, ticks) => ticks.map((v) => `${v.toFixed(2)}%`),
           },
