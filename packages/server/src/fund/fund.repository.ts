@@ -246,11 +246,13 @@ export class FundRepository {
 
   async markDone(trx: Transaction<Database>, ids: readonly string[], now: Date): Promise<number> {
     if (ids.length === 0) return 0;
-    const r = await sql`
-      UPDATE fund_orders SET status = 'done', done_at = ${now}
-      WHERE id = ANY(${sql.raw(`ARRAY[${ids.map((id) => `'${id.replace(/[^0-9a-f-]/g, '')}'`).join(',')}]`)}::uuid[])
-        AND status = 'pending'`.execute(trx);
-    return Number(r.numAffectedRows ?? 0n);
+    const r = await trx
+      .updateTable('fund_orders')
+      .set({ status: 'done', done_at: now })
+      .where('id', 'in', [...ids])
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   // ── Accrual ──────────────────────────────────────────────────────────

@@ -479,7 +479,7 @@ export class FundService {
   async settleDueRedemptions(): Promise<number> {
     const today = this.#today();
     let settled = 0;
-    for (let round = 0; round < limits.fundAccrualCatchUpDaysMax; round++) {
+    for (let round = 0; round < limits.fundSettlementRoundsMax; round++) {
       const users: string[] = [];
       const n = await this.db.transaction().execute(async (trx) => {
         const due = await this.repo.lockDueRedemptions(trx, today, limits.fundSettlementBatchMax);

@@ -141,6 +141,8 @@ export const fundSchedulerIntervalSeconds = 60;
 export const fundAccrualCatchUpDaysMax = 366;
 /** Normal redemptions paid out per transaction. */
 export const fundSettlementBatchMax = 500;
+/** Batches of normal redemptions one scheduler pass pays out (the rest wait a minute). */
+export const fundSettlementRoundsMax = 100;
 export const fundHistoryDaysMax = 366;
 export const fundHistoryDaysDefault = 30;
 export const fundOrdersListMax = 100;
