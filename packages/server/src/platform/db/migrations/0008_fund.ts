@@ -18,6 +18,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )
   `.execute(db);
 
+  // Room on every page, so that the daily accrual's update of every row stays on its page
+  // (a heap-only update: no new index entries).
   await sql`
     CREATE TABLE fund_holdings (
       user_id uuid PRIMARY KEY,
@@ -27,7 +29,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       last_income bigint NOT NULL DEFAULT 0 CHECK (last_income >= 0),
       last_income_day date,
       updated_at timestamptz NOT NULL
-    )
+    ) WITH (fillfactor = 50)
   `.execute(db);
 
   await sql`
