@@ -17,6 +17,7 @@ import {
   sevenDayAnnualisedPercent,
   simulatedYieldE4,
   startOfDay,
+  stepId,
 } from './fund.core.js';
 
 const VECTOR = ['1.2345', '1.1800', '1.2012', '0.9876', '0.9876', '1.3050', '1.2500'];
@@ -193,5 +194,14 @@ describe('the simulated yield', () => {
     const percent = sevenDayAnnualisedPercent(week) as number;
     expect(percent).toBeGreaterThan(3);
     expect(percent).toBeLessThan(6);
+  });
+});
+
+describe('step ids', () => {
+  it('are valid, deterministic UUIDs of version 8', () => {
+    const id = stepId('9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08');
+    expect(id).toBe('9f86d081-884c-8d65-9a2f-eaa0c55ad015');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(() => stepId('xyz')).toThrow();
   });
 });

@@ -25,7 +25,6 @@ import {
 import type { Database } from '../platform/db/schema.js';
 import type { Announcer } from '../platform/outbox/announcer.js';
 import { writeOutbox } from '../platform/outbox/outbox.js';
-import { derivedId } from '../wallet/wallet.core.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 import {
   addDays,
@@ -40,6 +39,7 @@ import {
   sevenDayAnnualisedPercent,
   simulatedYieldE4,
   startOfDay,
+  stepId,
 } from './fund.core.js';
 import { type AccrualRow, FundRepository, type OrderKind, type OrderRow } from './fund.repository.js';
 
@@ -487,7 +487,7 @@ export class FundService {
         const results = await this.ledger.applyInTransaction(
           trx,
           due.map((o) => ({
-            id: derivedId(sha256(`${o.id}:post`)),
+            id: stepId(sha256(`fund:redemption:${o.id}:post`)),
             debitAccountId: '',
             creditAccountId: '',
             amount: 0n,
@@ -588,7 +588,7 @@ export class FundService {
       assert(total >= 0n, 'income is never negative');
       let transferId: string | null = null;
       if (total > 0n) {
-        transferId = derivedId(sha256(`fund:accrual:${date}`));
+        transferId = stepId(sha256(`fund:accrual:${date}`));
         const [r] = await this.ledger.applyInTransaction(trx, [
           this.#transfer(transferId, this.incomeAccountId, this.poolAccountId, total, 'fund_income', {
             kind: 'fund_income',
