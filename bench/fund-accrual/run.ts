@@ -79,7 +79,8 @@ async function main(): Promise<void> {
   );
 
   for (let d = 0; d < days; d++) {
-    const day = new Date(Date.UTC(2026, 10, 24 + d)).toISOString().slice(0, 10);
+    // The last `days` days up to yesterday (a day is accrued once it has begun).
+    const day = new Date(Date.now() - (days - d) * 86_400_000).toISOString().slice(0, 10);
     await fund.publishYield(day, '1.2345');
     t0 = performance.now();
     const accrual = await fund.accrue(day);

@@ -18,6 +18,8 @@ const run = promisify(execFile);
  */
 describe('kill -9 in the middle of an accrual', () => {
   const holders = 100_000;
+  // A day that has begun in every time zone: the day before yesterday (UTC).
+  const day = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
   let database: DatabaseHandle;
   let t: TestApp;
   let url: string;
@@ -66,11 +68,11 @@ describe('kill -9 in the middle of an accrual', () => {
       },
     ]);
     expect(seeded?.status).toBe('ok');
-    await t.services.fund.publishYield('2026-11-24', '1.2345');
+    await t.services.fund.publishYield(day, '1.2345');
     expect((await t.services.fund.verify()).problems).toEqual([]);
 
     const env = { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn', FUND_SCHEDULER: 'false' };
-    const child = spawn(process.execPath, [...jiaoziCli, 'fund', 'accrue', '--date', '2026-11-24'], {
+    const child = spawn(process.execPath, [...jiaoziCli, 'fund', 'accrue', '--date', day], {
       env,
       stdio: 'ignore',
     });
@@ -102,7 +104,7 @@ describe('kill -9 in the middle of an accrual', () => {
     }
 
     // Nothing of the day was written: no accrual, no income, no shares, no ledger transfer.
-    expect(await t.services.fund.repo.findAccrual('2026-11-24')).toBeUndefined();
+    expect(await t.services.fund.repo.findAccrual(day)).toBeUndefined();
     expect(await sharesTotal()).toBe(total);
     const incomes = await sql<{ n: string }>`SELECT count(*)::text AS n FROM fund_incomes`.execute(
       database.db,
@@ -111,15 +113,15 @@ describe('kill -9 in the middle of an accrual', () => {
     expect((await t.services.fund.verify()).problems).toEqual([]);
 
     // The next run pays the day, once.
-    const again = await run(process.execPath, [...jiaoziCli, 'fund', 'accrue', '--date', '2026-11-24'], {
+    const again = await run(process.execPath, [...jiaoziCli, 'fund', 'accrue', '--date', day], {
       env,
     });
-    expect(again.stdout).toMatch(/^2026-11-24: paid \d+ minor units to 100000 holders at 1\.2345/);
-    const third = await run(process.execPath, [...jiaoziCli, 'fund', 'accrue', '--date', '2026-11-24'], {
+    expect(again.stdout).toMatch(new RegExp(`^${day}: paid \\d+ minor units to 100000 holders at 1\\.2345`));
+    const third = await run(process.execPath, [...jiaoziCli, 'fund', 'accrue', '--date', day], {
       env,
     });
     expect(third.stdout).toMatch(/already accrued/);
-    const accrual = await t.services.fund.repo.findAccrual('2026-11-24');
+    const accrual = await t.services.fund.repo.findAccrual(day);
     expect(accrual?.holders).toBe(BigInt(holders));
     expect(await sharesTotal()).toBe(total + (accrual?.incomeTotal ?? -1n));
     expect((await t.services.fund.verify()).problems).toEqual([]);

@@ -76,6 +76,7 @@ describe('fund races on Postgres', () => {
     });
     expect(sub.statusCode, sub.body).toBe(201);
     await t.services.fund.publishYield('2026-11-18', '1.0000');
+    clock.set('2026-11-19T02:00:00.000Z');
     const runs = await Promise.all(
       Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? t : second).services.fund.accrue('2026-11-18')),
     );
@@ -89,7 +90,6 @@ describe('fund races on Postgres', () => {
   });
 
   it('lets 40 concurrent instant redemptions take no more than the daily cap', async () => {
-    clock.set('2026-11-19T02:00:00.000Z');
     // 40 × 300.00 = 12,000.00 asked for, 10,000.00 allowed: exactly 33 succeed (9,900.00).
     const results = await Promise.all(
       Array.from({ length: 40 }, () =>

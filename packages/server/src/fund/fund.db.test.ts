@@ -128,15 +128,19 @@ describe('the fund', () => {
     });
     await expectConsistent();
 
+    // A day is accrued once it has begun (the operator publishes its yield the next morning).
+    expect((await publish('2026-11-18', VECTOR[0] as string)).statusCode).toBe(201);
+    const early = expectError(await accrue('2026-11-18'), 400, 'invalid_request');
+    expect(early.details).toEqual({ path: '/body/date' });
+    clock.set('2026-11-25T01:00:00.000Z');
     const accruals: FundAccrual[] = [];
     for (const [i, day] of VECTOR_DAYS.entries()) {
-      expect((await publish(day, VECTOR[i] as string)).statusCode).toBe(201);
+      expect((await publish(day, VECTOR[i] as string)).statusCode).toBe(i === 0 ? 200 : 201);
       const res = await accrue(day);
       expect(res.statusCode, res.body).toBe(201);
       accruals.push(res.json() as FundAccrual);
     }
     expect(accruals[0]?.confirmedMinor).toBe(1_000_000);
-    clock.set('2026-11-25T01:00:00.000Z');
     const s = await summary(holder);
     expect(s).toMatchObject({
       balanceMinor: 1_000_812,

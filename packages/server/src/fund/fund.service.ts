@@ -568,6 +568,12 @@ export class FundService {
   async accrue(date: string): Promise<FundAccrual> {
     if (!isDay(date))
       throw new DomainError('invalid_request', 'The date is not YYYY-MM-DD.', { path: '/body/date' });
+    // A future day accrued now would also block every day before it, for good.
+    if (date > this.#today()) {
+      throw new DomainError('invalid_request', `${date} has not begun yet in ${this.options.timeZone}.`, {
+        path: '/body/date',
+      });
+    }
     const done = await this.repo.findAccrual(date);
     if (done) return toAccrual(done, false);
     const result = await this.db.transaction().execute(async (trx) => {
