@@ -147,5 +147,5 @@ export const fundHistoryDaysMax = 366;
 export const fundHistoryDaysDefault = 30;
 export const fundOrdersListMax = 100;
 export const fundHolidaysMax = 1_000;
-/** One accrual's statements may run this long (a million holders take about 15 s). */
+/** One accrual's statements may run this long (a million holders take 8–15 s). */
 export const fundAccrualStatementTimeoutMs = 10 * 60 * 1000;
