@@ -93,6 +93,10 @@ describe('the money fund in the browser', () => {
     await expect.poll(() => page.getByTestId('fund-yesterday').textContent()).toContain('0.12');
     expect(await page.getByTestId('fund-balance').textContent()).toContain('1,000.12');
     expect(await page.getByTestId('fund-cumulative').textContent()).toContain('0.12');
+    const income = page.getByTestId('fund-income-row');
+    expect(await income.count()).toBe(1);
+    expect(await income.first().getAttribute('data-day')).toBe('2026-11-25');
+    expect(await income.first().textContent()).toContain('Per 10,000 shares: 1.2345+¥0.12');
     const chart = page.getByTestId('fund-chart');
     expect(await chart.getAttribute('data-days')).toBe('30');
     await chart.locator('canvas').waitFor();

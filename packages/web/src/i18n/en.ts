@@ -474,6 +474,7 @@ export const en = {
   'fund.chart_income': 'Daily income',
   'fund.chart_yield': '7-day yield',
   'fund.chart_empty': 'Income shows here from the first day your money earns.',
+  'fund.income_history': 'Income, day by day',
   'fund.orders': 'Orders',
   'fund.orders_empty': 'No orders yet.',
   'fund.order_subscribe': 'Added to the fund',

@@ -473,6 +473,7 @@ export const zhCN: Messages = {
   'fund.chart_income': '每日收益',
   'fund.chart_yield': '七日年化',
   'fund.chart_empty': '资金开始计算收益后，每日收益会显示在这里。',
+  'fund.income_history': '收益明细',
   'fund.orders': '交易记录',
   'fund.orders_empty': '暂无记录。',
   'fund.order_subscribe': '转入',

@@ -36,6 +36,11 @@ export function FundScreen() {
   const currency = s?.currency ?? config.currency;
   const digits = isCurrencyCode(currency) ? getCurrency(currency).minorDigits : 2;
   const earning = history.data?.days.some((d) => d.incomeMinor > 0) ?? false;
+  // The last week's incomes, newest first (days with a yield only).
+  const recent = (history.data?.days ?? [])
+    .filter((d) => d.per10k !== null)
+    .slice(-7)
+    .reverse();
 
   return (
     <Page title={t('fund.title')} back={ROUTES.wallet}>
@@ -107,6 +112,27 @@ export function FundScreen() {
           <Spinner label={t('common.loading')} />
         )}
       </section>
+
+      {recent.length > 0 ? (
+        <>
+          <h2 className="section-title">{t('fund.income_history')}</h2>
+          <div className="list">
+            {recent.map((d) => (
+              <div key={d.day} className="row" data-testid="fund-income-row" data-day={d.day}>
+                <span className="history-main">
+                  <span className="history-title">{formatDay(d.day, lang)}</span>
+                  <span className="history-meta">
+                    {t('fund.per10k', { value: d.per10k ?? t('fund.no_figure') })}
+                  </span>
+                </span>
+                <span className="history-amount history-amount-in">
+                  {money.signed(d.incomeMinor, 'in', currency)}
+                </span>
+              </div>
+            ))}
+          </div>
+        </>
+      ) : null}
 
       <h2 className="section-title">{t('fund.orders')}</h2>
       <div className="list">
