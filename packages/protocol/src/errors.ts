@@ -38,6 +38,11 @@ export const ERROR_TABLE = {
     status: 400,
     meaning: 'The QR code is not a Jiaozi payment or contact code, or its signature does not match.',
   },
+  yield_invalid: {
+    status: 400,
+    meaning:
+      'The fund yield is not a day `YYYY-MM-DD` with a per-10,000 figure from 0 to 10.0000 (at most four decimals).',
+  },
   invalid_credentials: {
     status: 401,
     meaning: 'The login or the password is wrong. The same answer for an unknown account, by design.',
@@ -95,6 +100,28 @@ export const ERROR_TABLE = {
     status: 409,
     meaning:
       'Paying this would go over the daily limit for your KYC tier. `details` has the limit and what is left.',
+  },
+  insufficient_shares: {
+    status: 409,
+    meaning:
+      'The fund holds fewer confirmed shares than the redemption asks for (subscriptions count once confirmed). Nothing changed.',
+  },
+  instant_redemption_limit_exceeded: {
+    status: 409,
+    meaning:
+      'Instant redemptions are capped per user per day (10,000.00 by default). `details` has the cap and what is left; normal redemption has no cap.',
+  },
+  yield_conflict: {
+    status: 409,
+    meaning: 'A different yield was already published for this day. Published yields are never changed.',
+  },
+  yield_missing: {
+    status: 409,
+    meaning: 'No yield is published for this day, so it cannot be accrued yet.',
+  },
+  accrual_out_of_order: {
+    status: 409,
+    meaning: 'A later day has already been accrued: days are accrued in order, each once.',
   },
   balance_limit_exceeded: {
     status: 409,

@@ -153,7 +153,8 @@ export interface PayCodeChargeRequest {
   note?: string;
 }
 
-export type HistoryKind = 'topup' | 'withdrawal' | 'transfer' | 'paycode';
+/** `fund`: money moved between the wallet and the money-market fund. */
+export type HistoryKind = 'topup' | 'withdrawal' | 'transfer' | 'paycode' | 'fund';
 export type HistoryStatus = 'pending' | 'completed' | 'failed';
 
 export interface HistoryItem {

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { chatRoutes } from './chat/chat.routes.js';
 import { ChatService } from './chat/chat.service.js';
+import { fundRoutes } from './fund/fund.routes.js';
+import { FundService } from './fund/fund.service.js';
 import { identityRoutes } from './identity/identity.routes.js';
 import { IdentityService } from './identity/identity.service.js';
 import { type Clock, systemClock } from './kernel/clock.js';
@@ -36,6 +38,7 @@ export interface Services {
   chat: ChatService;
   ledger: LedgerService;
   wallet: WalletService;
+  fund: FundService;
   bank: SimulatedBankGateway;
   bus: Bus;
   realtime: Realtime;
@@ -85,6 +88,16 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     announcer: bus,
   });
   await wallet.init();
+  const fund = new FundService(database.db, clock, logger, ledger, identity, wallet, {
+    currency: config.currency,
+    timeZone: config.timeZone,
+    cutoff: config.fundCutoff,
+    holidays: config.fundHolidays ?? [],
+    instantDailyMaxMinor: config.fundInstantDailyMaxMinor,
+    yieldSource: config.fundYieldSource,
+    announcer: bus,
+  });
+  await fund.init();
   ledger.start();
 
   const { app, metrics } = await createHttpServer({
@@ -109,8 +122,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(socialRoutes, { social, rateLimits: config.rateLimits });
   await app.register(chatRoutes, { chat, rateLimits: config.rateLimits, socket: realtime });
   await app.register(walletRoutes, { wallet });
+  await app.register(fundRoutes, { fund });
   await app.register(async (scope) => realtime.plugin(scope as never));
   realtime.startTail();
+  if (config.fundScheduler) fund.startScheduler();
   await serveWeb(app as never, config.webDistDir ?? defaultWebDistDir());
   await app.ready();
   // The simulated bank calls back through the same route a real bank would use.
@@ -126,9 +141,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   return {
     app,
-    services: { identity, social, chat, ledger, wallet, bank, bus, realtime },
+    services: { identity, social, chat, ledger, wallet, fund, bank, bus, realtime },
     close: async () => {
       bank.close();
+      await fund.stopScheduler();
       realtime.close();
       await app.close();
       await bus.close();

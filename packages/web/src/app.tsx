@@ -14,6 +14,7 @@ import { ContactScreen } from './screens/contacts/contact.js';
 import { ContactsScreen } from './screens/contacts/list.js';
 import { FriendRequestsScreen } from './screens/contacts/requests.js';
 import { DevicesScreen } from './screens/devices.js';
+import { FundOrderScreen, FundScreen } from './screens/fund.js';
 import { MeScreen } from './screens/me.js';
 import { PasswordScreen } from './screens/password.js';
 import { PinScreen } from './screens/pin.js';
@@ -111,6 +112,12 @@ function Screen({ route, params }: { route: RouteName; params: RouteParams }) {
       return <BankOperationScreen mode="withdraw" />;
     case 'walletSend':
       return <SendScreen />;
+    case 'fund':
+      return <FundScreen />;
+    case 'fundSubscribe':
+      return <FundOrderScreen mode="subscribe" />;
+    case 'fundRedeem':
+      return <FundOrderScreen mode="redeem" />;
     case 'walletRequest':
       return <RequestScreen />;
     case 'walletQr':

@@ -74,6 +74,12 @@ export const ERROR_MESSAGE_KEYS: {
   network_error: 'error.network_error',
   unexpected_response: 'error.unexpected_response',
   password_mismatch: 'error.password_mismatch',
+  insufficient_shares: 'error.insufficient_shares',
+  instant_redemption_limit_exceeded: 'error.instant_redemption_limit_exceeded',
+  yield_invalid: 'error.yield_invalid',
+  yield_conflict: 'error.yield_conflict',
+  yield_missing: 'error.yield_missing',
+  accrual_out_of_order: 'error.accrual_out_of_order',
 };
 
 /** Request fields (the last segment of `details.path`) that have a translated name. */

@@ -50,6 +50,15 @@ describe('demo data and migrations', () => {
     expect(await services.social.areFriends(bob, carol)).toBe(false);
     const list = await services.chat.list(bob);
     expect(list.map((c) => c.kind).sort()).toEqual(['direct', 'group']);
+    // A month in the money fund: 20,000.00 confirmed 30 days ago, earning every day since.
+    const fund = await services.fund.summary(alice);
+    expect(fund.sharesMinor).toBe(2_000_000 + fund.cumulativeIncomeMinor);
+    expect(fund.cumulativeIncomeMinor).toBeGreaterThan(30 * 180);
+    expect(fund.sevenDayYieldPercent).toMatch(/^[3-5]\.\d{3}$/);
+    const history = await services.fund.history(alice, 30);
+    expect(history.days).toHaveLength(30);
+    expect(history.days.every((d) => d.incomeMinor > 0 && d.sevenDayYieldPercent !== null)).toBe(true);
+    expect((await services.fund.verify()).problems).toEqual([]);
     // Running the seed again (nothing newly created) changes nothing.
     await seedDemoActivity(services, []);
     expect((await services.wallet.summary(alice)).balanceMinor).toBe(100_000);

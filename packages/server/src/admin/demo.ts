@@ -1,4 +1,6 @@
 import type { ChatService } from '../chat/chat.service.js';
+import { addDays, dayIn, formatPer10k, nextTradingDay, simulatedYieldE4 } from '../fund/fund.core.js';
+import type { FundService } from '../fund/fund.service.js';
 import type { IdentityService } from '../identity/identity.service.js';
 import { newId } from '../kernel/ids.js';
 import type { SocialService } from '../social/social.service.js';
@@ -49,10 +51,17 @@ export interface DemoServices {
   social: SocialService;
   chat: ChatService;
   wallet: WalletService;
+  fund: FundService;
 }
 
 /** Demo balances, in fen. */
 export const DEMO_BALANCES_MINOR = { alice: 100_000n, bob: 50_000n, carol: 20_000n } as const;
+
+/** What each demo user has had in the money fund for the last month, in fen. */
+export const DEMO_FUND_MINOR = { alice: 2_000_000n, bob: 500_000n, carol: 100_000n } as const;
+
+/** Days of fund history the demo starts with. */
+export const DEMO_FUND_DAYS = 30;
 
 /**
  * Gives freshly seeded demo users something to look at: balances, alice befriended with bob
@@ -73,6 +82,7 @@ export async function seedDemoActivity(services: DemoServices, created: readonly
   for (const [name, amount] of Object.entries(DEMO_BALANCES_MINOR)) {
     await services.wallet.operatorCredit(ids[name] as string, amount, 'Demo balance');
   }
+  await seedDemoFund(services, ids);
   for (const friend of [bob, carol]) {
     const request = await services.social.sendRequest(alice, {
       id: newId(),
@@ -92,4 +102,36 @@ export async function seedDemoActivity(services: DemoServices, created: readonly
     { id: newId(), text: 'Thanks Alice! Dumplings on Friday?' },
   );
   await services.chat.createGroup(alice, { name: 'Dumpling club 饺子俱乐部', memberIds: [bob, carol] });
+}
+
+/**
+ * A month of money-fund history, so that the fund page has a chart from the start: each demo
+ * user's savings are credited and subscribed, confirmed 31 days ago, and each of the last 30
+ * days is accrued with the simulated yield. Only on a fund with no accruals yet (a month in
+ * the past cannot be accrued after later days); otherwise the savings are simply subscribed.
+ */
+async function seedDemoFund(services: DemoServices, ids: Record<string, string>): Promise<void> {
+  const { fund, wallet } = services;
+  const today = dayIn(new Date(), fund.calendar.timeZone);
+  const fresh = (await fund.repo.lastAccrualDay()) === null;
+  for (const [name, amount] of Object.entries(DEMO_FUND_MINOR)) {
+    const userId = ids[name] as string;
+    await wallet.operatorCredit(userId, amount, 'Demo savings');
+    await fund.operatorSubscribe(
+      userId,
+      amount,
+      fresh ? addDays(today, -DEMO_FUND_DAYS) : nextTradingDay(fund.calendar, today),
+    );
+  }
+  if (!fresh) return;
+  // A week of yields before the first day, so that the 7-day yield covers the whole chart.
+  for (let i = DEMO_FUND_DAYS + 6; i > DEMO_FUND_DAYS; i--) {
+    const day = addDays(today, -i);
+    await fund.publishYield(day, formatPer10k(simulatedYieldE4(day)), 'simulated');
+  }
+  for (let i = DEMO_FUND_DAYS; i >= 1; i--) {
+    const day = addDays(today, -i);
+    await fund.publishYield(day, formatPer10k(simulatedYieldE4(day)), 'simulated');
+    await fund.accrue(day);
+  }
 }

@@ -3,6 +3,7 @@ import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { DEMO_PASSWORD, DEMO_PIN, seedDemo, seedDemoActivity } from '../admin/demo.js';
 import { buildApp } from '../app.js';
+import type { FundService, FundVerifyReport } from '../fund/fund.service.js';
 import { IdentityService } from '../identity/identity.service.js';
 import { systemClock } from '../kernel/clock.js';
 import { type Config, ConfigError, loadConfig } from '../kernel/config.js';
@@ -26,7 +27,14 @@ Usage:
                                create an account; the password is read from JIAOZI_PASSWORD
   jiaozi user promote LOGIN [--admin | --user] [--kyc-tier 0|1|2]
                                change an account's role or KYC tier
-  jiaozi ledger verify         check every ledger invariant and the hash chain
+  jiaozi ledger verify         check every ledger invariant and the hash chain, and that
+                               the fund pool equals the sum of holders' shares
+  jiaozi fund publish-yield --date YYYY-MM-DD --per-10k 1.2345
+                               publish a day's income per 10,000 fund shares
+  jiaozi fund accrue --date YYYY-MM-DD
+                               pay a day's income to every holder (once per day)
+  jiaozi fund accrue-due       accrue every due day, pay out arrived redemptions
+  jiaozi fund verify           check that the fund pool equals the holders' shares
   jiaozi help                  this text
 
 Configuration comes from the environment (see docs/operator.md).`;
@@ -66,7 +74,8 @@ async function prepare(config: Config, demo: boolean): Promise<DatabaseHandle> {
   const applied = (migrated.results ?? []).map((r) => r.migrationName);
   logger.info({ database: database.kind, applied }, 'database ready');
   if (demo) {
-    const built = await buildApp({ config: { ...config, logLevel: 'warn' }, database, logger });
+    // The fund's scheduler is off here: the seed accrues a month of history itself.
+    const built = await buildApp({ config: { ...config, logLevel: 'warn', fundScheduler: false }, database, logger });
     const seeded = await seedDemo(built.services.identity);
     await seedDemoActivity(built.services, seeded.created);
     await built.close();
@@ -104,7 +113,10 @@ async function serveHere(config: Config, database: DatabaseHandle): Promise<void
   await built.app.listen({ host: config.host, port: config.port });
 }
 
-async function serve(config: Config, demo: boolean, workers: number): Promise<void> {
+async function serve(chosen: Config, demo: boolean, workers: number): Promise<void> {
+  // The demo earns from the simulated yield unless the operator chose a source.
+  const config: Config =
+    demo && !process.env.FUND_YIELD_SOURCE ? { ...chosen, fundYieldSource: 'simulated' } : chosen;
   if (workers === 1) {
     const database = await prepare(config, demo);
     await serveHere(config, database);
@@ -158,6 +170,94 @@ async function serve(config: Config, demo: boolean, workers: number): Promise<vo
   for (let i = 0; i < workers; i++) fork();
 }
 
+/** A fund service over its own quiet app (the scheduler off: the command does the work). */
+async function withFund<T>(
+  config: Config,
+  database: DatabaseHandle,
+  fn: (fund: FundService) => Promise<T>,
+): Promise<T> {
+  const built = await buildApp({
+    config: { ...config, logLevel: 'warn', fundScheduler: false },
+    database,
+  });
+  try {
+    return await fn(built.services.fund);
+  } finally {
+    await built.close();
+  }
+}
+
+function printFundReport(report: FundVerifyReport): void {
+  console.log(
+    `fund: ${report.holders} holders, pool ${report.poolMinor} = shares ${report.sharesMinor} + awaiting confirmation: ${report.ok ? 'the pool equals the holders' : 'PROBLEMS FOUND'}`,
+  );
+  for (const problem of report.problems) console.log(`  - ${problem}`);
+}
+
+async function fundCommand(config: Config, sub: string | undefined, args: string[]): Promise<void> {
+  switch (sub) {
+    case 'publish-yield': {
+      const { values } = parseArgs({
+        args,
+        options: { date: { type: 'string' }, 'per-10k': { type: 'string' } },
+      });
+      if (!values.date || !values['per-10k'])
+        throw new UsageError('Give --date YYYY-MM-DD and --per-10k 1.2345.');
+      const date = values.date;
+      const per10k = values['per-10k'];
+      const published = await withDatabase(config, (database) =>
+        withFund(config, database, (fund) => fund.publishYield(date, per10k)),
+      );
+      console.log(
+        `${published.day}: ${published.per10k} per 10,000 shares ${published.created ? 'published' : '(already published, unchanged)'}.`,
+      );
+      return;
+    }
+    case 'accrue': {
+      const { values } = parseArgs({ args, options: { date: { type: 'string' } } });
+      if (!values.date) throw new UsageError('Give --date YYYY-MM-DD.');
+      const date = values.date;
+      const started = performance.now();
+      const accrual = await withDatabase(config, (database) =>
+        withFund(config, database, (fund) => fund.accrue(date)),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      console.log(
+        accrual.created
+          ? `${accrual.day}: paid ${accrual.incomeTotalMinor} minor units to ${accrual.holders} holders at ${accrual.per10k} per 10,000 (${seconds.toFixed(2)} s).`
+          : `${accrual.day}: already accrued (${accrual.incomeTotalMinor} minor units to ${accrual.holders} holders); nothing paid again.`,
+      );
+      return;
+    }
+    case 'accrue-due': {
+      parseArgs({ args, options: {} });
+      const accruals = await withDatabase(config, (database) =>
+        withFund(config, database, async (fund) => {
+          await fund.settleDueRedemptions();
+          return fund.accrueDue();
+        }),
+      );
+      for (const a of accruals)
+        console.log(
+          `${a.day}: ${a.created ? 'paid' : 'already paid'} ${a.incomeTotalMinor} to ${a.holders} holders.`,
+        );
+      if (accruals.length === 0) console.log('Nothing is due.');
+      return;
+    }
+    case 'verify': {
+      parseArgs({ args, options: {} });
+      const report = await withDatabase(config, (database) =>
+        withFund(config, database, (fund) => fund.verify()),
+      );
+      printFundReport(report);
+      if (!report.ok) process.exit(2);
+      return;
+    }
+    default:
+      throw new UsageError(`Unknown command: fund ${sub ?? ''}`.trim());
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
@@ -201,7 +301,10 @@ async function main(argv: string[]): Promise<void> {
     case 'seed': {
       parseArgs({ args: rest, options: {} });
       await withDatabase(config, async (database) => {
-        const built = await buildApp({ config: { ...config, logLevel: 'warn' }, database });
+        const built = await buildApp({
+          config: { ...config, logLevel: 'warn', fundScheduler: false },
+          database,
+        });
         const result = await seedDemo(built.services.identity);
         await seedDemoActivity(built.services, result.created);
         await built.close();
@@ -272,14 +375,21 @@ async function main(argv: string[]): Promise<void> {
       const [sub, ...args] = rest;
       if (sub !== 'verify') throw new UsageError(`Unknown command: ledger ${sub ?? ''}`.trim());
       parseArgs({ args, options: {} });
-      const report = await withDatabase(config, (database) =>
-        new LedgerService(database.db, systemClock, createLogger('silent')).verify(),
-      );
+      const [report, fund] = await withDatabase(config, async (database) => {
+        const ledger = await new LedgerService(database.db, systemClock, createLogger('silent')).verify();
+        return [ledger, await withFund(config, database, (f) => f.verify())] as const;
+      });
       console.log(
         `${report.accounts} accounts, ${report.transfers} transfers, ${report.batches} batches: ${report.ok ? 'every invariant holds, the chain is intact' : 'PROBLEMS FOUND'}`,
       );
       for (const problem of report.problems) console.log(`  - ${problem}`);
-      if (!report.ok) process.exit(2);
+      printFundReport(fund);
+      if (!report.ok || !fund.ok) process.exit(2);
+      return;
+    }
+    case 'fund': {
+      const [sub, ...args] = rest;
+      await fundCommand(config, sub, args);
       return;
     }
     default:

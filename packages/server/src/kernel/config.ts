@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { dbPoolMaxDefault } from './limits.js';
+import { dbPoolMaxDefault, fundHolidaysMax, fundInstantDailyMaxMinorDefault } from './limits.js';
 
 /**
  * Configuration comes from the environment and is validated once at start. A bad value
@@ -26,6 +26,12 @@ export interface Config {
   timeZone: string;
   bankLatencyMs: number;
   bankFailureRate: number;
+  fundCutoff: string;
+  /** Unset: weekends only. */
+  fundHolidays: string[] | undefined;
+  fundInstantDailyMaxMinor: bigint;
+  fundYieldSource: 'published' | 'simulated';
+  fundScheduler: boolean;
 }
 
 export class ConfigError extends Error {
@@ -112,6 +118,36 @@ function fraction(raw: string, name: string): number {
     throw new ConfigError(name, `expected a number from 0 to 1, got ${JSON.stringify(raw)}`);
   }
   return n;
+}
+
+function timeOfDay(raw: string, name: string): string {
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(raw))
+    throw new ConfigError(name, `expected HH:MM, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+function dayList(raw: string, name: string): string[] {
+  const days = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const day of days) {
+    const valid =
+      /^\d{4}-\d{2}-\d{2}$/.test(day) && new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) === day;
+    if (!valid)
+      throw new ConfigError(name, `expected comma-separated days YYYY-MM-DD, got ${JSON.stringify(day)}`);
+  }
+  if (days.length > fundHolidaysMax) throw new ConfigError(name, `at most ${fundHolidaysMax} days`);
+  return days;
+}
+
+function minorAmount(raw: string, name: string): bigint {
+  if (!/^[1-9]\d{0,15}$/.test(raw))
+    throw new ConfigError(
+      name,
+      `expected a positive whole number of minor units, got ${JSON.stringify(raw)}`,
+    );
+  return BigInt(raw);
 }
 
 /** The table behind docs/operator.md. */
@@ -218,6 +254,40 @@ export const CONFIG_VARS = {
       'Simulated bank: the share of operations it refuses at random (0 to 1). Test cards ending 0002 are always declined.',
     default: '0',
     parse: fraction,
+  },
+  fundCutoff: {
+    name: 'FUND_CUTOFF',
+    description:
+      'Fund orders at or after this time of day (HH:MM in `TIME_ZONE`) count on the next trading day.',
+    default: '15:00',
+    parse: timeOfDay,
+  },
+  fundHolidays: {
+    name: 'FUND_HOLIDAYS',
+    description:
+      'Days the fund does not trade besides weekends: comma-separated `YYYY-MM-DD` (e.g. `2026-10-01,2026-10-02`).',
+    default: undefined,
+    parse: dayList,
+  },
+  fundInstantDailyMaxMinor: {
+    name: 'FUND_INSTANT_DAILY_MAX_MINOR',
+    description: 'Instant fund redemptions per user per day, in minor units (1000000 = 10,000.00).',
+    default: String(fundInstantDailyMaxMinorDefault),
+    parse: minorAmount,
+  },
+  fundYieldSource: {
+    name: 'FUND_YIELD_SOURCE',
+    description:
+      'Where daily fund yields come from: `published` (the operator publishes each day) or `simulated` (a deterministic built-in source, for demos).',
+    default: 'published',
+    parse: oneOf(['published', 'simulated'] as const),
+  },
+  fundScheduler: {
+    name: 'FUND_SCHEDULER',
+    description:
+      'Accrue due days and pay out normal redemptions every minute on this node (safe on every node at once).',
+    default: 'true',
+    parse: boolean,
   },
 } as const satisfies { [K in keyof Config]: VarSpec<Config[K]> };
 

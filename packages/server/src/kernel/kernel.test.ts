@@ -39,6 +39,29 @@ describe('loadConfig', () => {
       timeZone: 'Asia/Shanghai',
       bankLatencyMs: 1200,
       bankFailureRate: 0,
+      fundCutoff: '15:00',
+      fundHolidays: undefined,
+      fundInstantDailyMaxMinor: 1_000_000n,
+      fundYieldSource: 'published',
+      fundScheduler: true,
+    });
+  });
+
+  it('reads the fund settings', () => {
+    expect(
+      loadConfig({
+        FUND_CUTOFF: '14:30',
+        FUND_HOLIDAYS: '2026-10-01, 2026-10-02',
+        FUND_INSTANT_DAILY_MAX_MINOR: '500000',
+        FUND_YIELD_SOURCE: 'simulated',
+        FUND_SCHEDULER: 'false',
+      }),
+    ).toMatchObject({
+      fundCutoff: '14:30',
+      fundHolidays: ['2026-10-01', '2026-10-02'],
+      fundInstantDailyMaxMinor: 500_000n,
+      fundYieldSource: 'simulated',
+      fundScheduler: false,
     });
   });
 
@@ -93,6 +116,13 @@ describe('loadConfig', () => {
     ['ARGON2_MEMORY_KIB', '1023'],
     ['RATE_LIMITS', 'sometimes'],
     ['HOST', '   '],
+    ['FUND_CUTOFF', '25:00'],
+    ['FUND_CUTOFF', '3pm'],
+    ['FUND_HOLIDAYS', '2026-02-30'],
+    ['FUND_HOLIDAYS', '2026-10-01;2026-10-02'],
+    ['FUND_INSTANT_DAILY_MAX_MINOR', '0'],
+    ['FUND_INSTANT_DAILY_MAX_MINOR', '100.50'],
+    ['FUND_YIELD_SOURCE', 'random'],
   ];
   it.each(bad)('%s=%s stops with a ConfigError naming the variable', (name, value) => {
     const error = configError({ [name]: value });

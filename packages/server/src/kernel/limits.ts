@@ -140,3 +140,21 @@ export const typingFrameMinIntervalMs = 2_000;
 export const presenceOnlineSeconds = 90;
 /** A socket records its user as seen at most this often. */
 export const presenceTouchIntervalMs = 30_000;
+
+// Fund
+/** Instant redemptions per user per day, by default (FUND_INSTANT_DAILY_MAX_MINOR overrides). */
+export const fundInstantDailyMaxMinorDefault = 1_000_000n;
+/** How often each node looks for fund work (accruals due, normal redemptions arriving). */
+export const fundSchedulerIntervalSeconds = 60;
+/** Days one scheduler pass may accrue when catching up. */
+export const fundAccrualCatchUpDaysMax = 366;
+/** Normal redemptions paid out per transaction. */
+export const fundSettlementBatchMax = 500;
+/** Batches of normal redemptions one scheduler pass pays out (the rest wait a minute). */
+export const fundSettlementRoundsMax = 100;
+export const fundHistoryDaysMax = 366;
+export const fundHistoryDaysDefault = 30;
+export const fundOrdersListMax = 100;
+export const fundHolidaysMax = 1_000;
+/** One accrual's statements may run this long (a million holders take 8–15 s). */
+export const fundAccrualStatementTimeoutMs = 10 * 60 * 1000;

@@ -89,7 +89,7 @@ const RequestSchema = Type.Object({
 });
 const HistoryItemSchema = Type.Object({
   id: Uuid,
-  kind: Type.String({ enum: ['topup', 'withdrawal', 'transfer', 'paycode'] }),
+  kind: Type.String({ enum: ['topup', 'withdrawal', 'transfer', 'paycode', 'fund'] }),
   direction: Type.String({ enum: ['in', 'out'] }),
   amountMinor: Type.Integer(),
   currency: Type.String(),
@@ -105,7 +105,7 @@ const HistoryQuery = Type.Object(
   {
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.historyPageMax })),
-    kind: Type.Optional(Type.String({ enum: ['topup', 'withdrawal', 'transfer', 'paycode'] })),
+    kind: Type.Optional(Type.String({ enum: ['topup', 'withdrawal', 'transfer', 'paycode', 'fund'] })),
     direction: Type.Optional(Type.Union([Type.Literal('in'), Type.Literal('out')])),
     from: Type.Optional(DateTime),
     to: Type.Optional(DateTime),

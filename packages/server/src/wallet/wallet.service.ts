@@ -75,7 +75,8 @@ export interface WalletOptions {
 
 /** What a ledger transfer's user data says about the business operation. */
 interface TransferMeta {
-  kind: 'topup' | 'withdrawal' | 'transfer' | 'paycode';
+  /** `fund`: written by the fund domain for subscriptions and redemptions. */
+  kind: 'topup' | 'withdrawal' | 'transfer' | 'paycode' | 'fund';
   from?: string;
   to?: string;
   note?: string;
@@ -1093,6 +1094,7 @@ export class WalletService {
             ? 'pending'
             : 'failed';
       const isBank = meta.kind === 'topup' || meta.kind === 'withdrawal';
+      const isFund = meta.kind === 'fund';
       return {
         id: r.id,
         kind: meta.kind ?? 'transfer',
@@ -1100,8 +1102,8 @@ export class WalletService {
         amountMinor: wire(r.post_amount ?? r.amount),
         currency: r.currency,
         status,
-        counterparty: !isBank && other ? party(other) : null,
-        counterpartyLabel: isBank ? bank : (other?.display_name ?? ''),
+        counterparty: !isBank && !isFund && other ? party(other) : null,
+        counterpartyLabel: isBank ? bank : isFund ? 'Money fund' : (other?.display_name ?? ''),
         note: meta.note ?? '',
         reference: meta.requestId ? { type: 'payment_request', id: meta.requestId } : null,
         balanceAfterMinor: r.balance_after === null ? null : wire(r.balance_after),

@@ -17,6 +17,12 @@ import type {
   ForwardMessageRequest,
   FriendRequest,
   FriendRequestList,
+  FundHistory,
+  FundOrder,
+  FundQuote,
+  FundRedeemRequest,
+  FundSubscribeRequest,
+  FundSummary,
   HistoryItem,
   HistoryPage,
   LoginRequest,
@@ -371,6 +377,32 @@ export class ApiClient {
 
   monthly(months = 6): Promise<MonthlyTotals> {
     return this.request('GET', `/v1/wallet/monthly?months=${months}`);
+  }
+
+  // ---------- Fund ----------
+
+  fund(): Promise<FundSummary> {
+    return this.request('GET', '/v1/fund');
+  }
+
+  fundHistory(days = 30): Promise<FundHistory> {
+    return this.request('GET', `/v1/fund/history?days=${days}`);
+  }
+
+  fundQuote(): Promise<FundQuote> {
+    return this.request('GET', '/v1/fund/quote');
+  }
+
+  fundOrders(): Promise<{ orders: FundOrder[] }> {
+    return this.request('GET', '/v1/fund/orders');
+  }
+
+  subscribeFund(body: FundSubscribeRequest): Promise<FundOrder> {
+    return this.request('POST', '/v1/fund/subscriptions', body);
+  }
+
+  redeemFund(body: FundRedeemRequest): Promise<FundOrder> {
+    return this.request('POST', '/v1/fund/redemptions', body);
   }
 
   // ---------- Contacts ----------

@@ -5,6 +5,7 @@ export const HISTORY_KINDS = [
   'withdrawal',
   'transfer',
   'paycode',
+  'fund',
 ] as const satisfies readonly HistoryKind[];
 export const HISTORY_DIRECTIONS = ['in', 'out'] as const;
 export type HistoryDirection = (typeof HISTORY_DIRECTIONS)[number];

@@ -291,6 +291,60 @@ export interface PresenceTable {
   last_seen_at: Timestamp;
 }
 
+export interface FundYieldsTable {
+  day: string;
+  per_10k_e4: number;
+  source: 'published' | 'simulated';
+  published_at: Timestamp;
+}
+
+export interface FundHoldingsTable {
+  user_id: string;
+  shares: bigint;
+  pending: bigint;
+  cumulative_income: bigint;
+  last_income: bigint;
+  last_income_day: string | null;
+  updated_at: Timestamp;
+}
+
+export interface FundOrdersTable {
+  id: string;
+  user_id: string;
+  kind: 'subscribe' | 'redeem_instant' | 'redeem_normal';
+  amount: bigint;
+  currency: string;
+  status: 'pending' | 'done';
+  trade_day: string;
+  effective_day: string;
+  request_hash: string;
+  created_at: Timestamp;
+  done_at: Timestamp | null;
+}
+
+export interface FundIncomesTable {
+  user_id: string;
+  day: string;
+  income: bigint;
+  shares_after: bigint;
+}
+
+export interface FundAccrualsTable {
+  day: string;
+  per_10k_e4: number;
+  holders: bigint;
+  income_total: bigint;
+  confirmed_total: bigint;
+  transfer_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface FundInstantUsageTable {
+  user_id: string;
+  day: string;
+  amount: bigint;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -320,6 +374,12 @@ export interface Database {
   conversation_members: ConversationMembersTable;
   messages: MessagesTable;
   message_hides: MessageHidesTable;
+  fund_yields: FundYieldsTable;
+  fund_holdings: FundHoldingsTable;
+  fund_orders: FundOrdersTable;
+  fund_incomes: FundIncomesTable;
+  fund_accruals: FundAccrualsTable;
+  fund_instant_usage: FundInstantUsageTable;
 }
 
 export type { Generated };

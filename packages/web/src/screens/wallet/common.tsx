@@ -168,6 +168,7 @@ const KIND_META: Record<HistoryKind, { Icon: ComponentType<IconProps>; tone: str
   withdrawal: { Icon: WithdrawIcon, tone: 'orange' },
   transfer: { Icon: TransferIcon, tone: 'blue' },
   paycode: { Icon: BarcodeIcon, tone: 'violet' },
+  fund: { Icon: ShieldIcon, tone: 'teal' },
 };
 
 export function KindIcon({ kind, size = 18 }: { kind: HistoryKind; size?: number }) {

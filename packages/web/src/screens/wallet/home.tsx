@@ -57,6 +57,7 @@ export function WalletScreen() {
   const cards = useLoad(() => api.cards(), [api]);
   const recent = useLoad(() => api.history({}, { limit: 5 }), [api]);
   const incoming = useLoad(() => api.paymentRequests('incoming'), [api]);
+  const fund = useLoad(() => api.fund(), [api]);
   // Money received, a bank answer, a request: the wallet shows it as it happens.
   useLiveReload(['wallet.'], () => {
     summary.reload();
@@ -153,6 +154,23 @@ export function WalletScreen() {
           </Link>
         ))}
       </nav>
+
+      <Link to={ROUTES.fund} className="card row fund-entry" data-testid="open-fund">
+        <span className="row-icon tone-teal" aria-hidden="true">
+          <ShieldIcon size={20} />
+        </span>
+        <span className="history-main">
+          <span className="history-title">{t('fund.entry_title')}</span>
+          <span className="history-meta">
+            {fund.data?.sevenDayYieldPercent
+              ? t('fund.entry_body', { percent: `${fund.data.sevenDayYieldPercent}%` })
+              : t('fund.entry_empty')}
+          </span>
+        </span>
+        <span className="history-side" data-testid="open-fund-balance">
+          {fund.data ? money.format(fund.data.balanceMinor, fund.data.currency) : ''}
+        </span>
+      </Link>
 
       {me.hasPin ? null : (
         <section className="banner banner-info wallet-pin">
