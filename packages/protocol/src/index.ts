@@ -3,6 +3,7 @@ export * from './chat-state.js';
 export * from './errors.js';
 export * from './identity.js';
 export * from './ids.js';
+export * from './media.js';
 export * from './realtime.js';
 export * from './social.js';
 export * from './wallet.js';

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { dbPoolMaxDefault } from './limits.js';
+import { dbPoolMaxDefault, mediaLinkTtlSecondsDefault } from './limits.js';
 
 /**
  * Configuration comes from the environment and is validated once at start. A bad value
@@ -26,6 +26,9 @@ export interface Config {
   timeZone: string;
   bankLatencyMs: number;
   bankFailureRate: number;
+  /** Where uploaded media files live; absent → `dataDir/media`. */
+  mediaDir: string | undefined;
+  mediaLinkTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -218,6 +221,19 @@ export const CONFIG_VARS = {
       'Simulated bank: the share of operations it refuses at random (0 to 1). Test cards ending 0002 are always declined.',
     default: '0',
     parse: fraction,
+  },
+  mediaDir: {
+    name: 'MEDIA_DIR',
+    description:
+      'Where photos, voice messages and avatars are stored (a local directory). Default: `DATA_DIR/media`.',
+    default: undefined,
+    parse: directory,
+  },
+  mediaLinkTtlSeconds: {
+    name: 'MEDIA_LINK_TTL_SECONDS',
+    description: 'How long a signed link to a photo or voice message stays good.',
+    default: String(mediaLinkTtlSecondsDefault),
+    parse: integer(10, 86400),
   },
 } as const satisfies { [K in keyof Config]: VarSpec<Config[K]> };
 

@@ -131,3 +131,36 @@ export const typingFrameMinIntervalMs = 2_000;
 export const presenceOnlineSeconds = 90;
 /** A socket records its user as seen at most this often. */
 export const presenceTouchIntervalMs = 30_000;
+
+// Media (photos, voice messages, avatars)
+/** Bytes of one uploaded photo, as sent. */
+export const photoBytesMax = 20 * 1024 * 1024;
+/** Pixels of one photo (width × height), read from its header before anything is decoded. */
+export const photoPixelsMax = 50_000_000;
+/** Frames kept of an animated GIF or WebP (later frames are dropped). */
+export const photoFramesMax = 100;
+/** Pixels of all the frames kept of an animation together. */
+export const photoAnimationPixelsMax = 100_000_000;
+/** The longer side of a re-encoded photo. */
+export const photoSideMaxPx = 2560;
+/** The longer side of a photo's thumbnail. */
+export const photoThumbSideMaxPx = 320;
+/** The longer side of the image a placeholder is computed from. */
+export const photoPlaceholderSideMaxPx = 100;
+/** Photos in one album message. */
+export const albumPhotosMax = 9;
+/** Bytes of one voice clip (60 s of Opus at 128 kbit/s is under 1 MiB). */
+export const voiceBytesMax = 2 * 1024 * 1024;
+export const voiceDurationMaxSeconds = 60;
+/** How far past the limit a recording that was stopped at the limit may run. */
+export const voiceDurationToleranceMs = 500;
+/** Samples of a voice message's waveform, each 0 to voiceWaveformValueMax. */
+export const voiceWaveformSamplesMax = 100;
+export const voiceWaveformValueMax = 255;
+/** Square avatar sizes made from one upload. */
+export const avatarSizesPx = [64, 256] as const;
+export const avatarBytesMax = 10 * 1024 * 1024;
+/** A signed media link is good for this long. */
+export const mediaLinkTtlSecondsDefault = 300;
+/** Uploads one user may make per minute. */
+export const mediaUploadsPerUserPerMinuteMax = 60;

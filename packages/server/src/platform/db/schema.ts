@@ -18,6 +18,7 @@ export interface UsersTable {
   pin_locked_until: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  avatar_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionsTable {
@@ -244,6 +245,7 @@ export interface ConversationsTable {
   created_by: string;
   created_at: Timestamp;
   last_activity_at: Timestamp;
+  avatar_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ConversationMembersTable {
@@ -289,6 +291,30 @@ export interface PresenceTable {
   last_seen_at: Timestamp;
 }
 
+export interface MediaTable {
+  id: string;
+  owner_id: string;
+  kind: 'photo' | 'voice' | 'avatar';
+  content_type: string;
+  byte_size: bigint;
+  thumb_content_type: string | null;
+  width: number | null;
+  height: number | null;
+  frames: number;
+  duration_ms: number | null;
+  waveform: number[] | null;
+  placeholder: string | null;
+  conversation_id: string | null;
+  message_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface MediaPlaysTable {
+  media_id: string;
+  user_id: string;
+  played_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -318,6 +344,8 @@ export interface Database {
   conversation_members: ConversationMembersTable;
   messages: MessagesTable;
   message_hides: MessageHidesTable;
+  media: MediaTable;
+  media_plays: MediaPlaysTable;
 }
 
 export type { Generated };

@@ -5,6 +5,7 @@ import * as m0003 from './0003_wallet.js';
 import * as m0004 from './0004_social.js';
 import * as m0005 from './0005_chat.js';
 import * as m0006 from './0006_presence.js';
+import * as m0009 from './0009_media.js';
 
 /**
  * Forward-only, numbered migrations. Append new ones; never edit or reorder a migration
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004_social': m0004,
   '0005_chat': m0005,
   '0006_presence': m0006,
+  '0009_media': m0009,
 };
