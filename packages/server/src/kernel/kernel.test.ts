@@ -39,6 +39,8 @@ describe('loadConfig', () => {
       timeZone: 'Asia/Shanghai',
       bankLatencyMs: 1200,
       bankFailureRate: 0,
+      mediaDir: undefined,
+      mediaLinkTtlSeconds: 300,
     });
   });
 
