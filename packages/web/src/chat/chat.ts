@@ -1,5 +1,6 @@
 import type { ConversationMember, ConversationSummary, Message } from '@jiaozi/protocol';
 import type { Lang, MessageKey, MessageParams } from '../i18n/i18n.js';
+import { formatDuration, voiceOf } from '../media/media.js';
 
 /** Characters (Unicode code points) in one text message, as the server counts them. */
 export const MESSAGE_MAX_LENGTH = 4_000;
@@ -204,7 +205,13 @@ export function previewText(
   const { nameOf, t } = options;
   if (message.recalled) return t('chats.recalled_by', { name: nameOf(message.senderId) });
   if (message.kind === 'system') return systemText(message, nameOf, t);
-  const text = (message.text ?? '').replace(/\s+/g, ' ').trim();
+  const voice = voiceOf(message);
+  const text =
+    message.kind === 'photo'
+      ? t('media.preview_photo')
+      : voice
+        ? t('media.preview_voice', { duration: formatDuration(voice.durationMs) })
+        : (message.text ?? '').replace(/\s+/g, ' ').trim();
   if (options.group && message.senderId !== options.meId) {
     return t('chats.preview_from', { name: nameOf(message.senderId), text });
   }
