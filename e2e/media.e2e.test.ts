@@ -98,6 +98,15 @@ describe('photos and voice messages in the browser', () => {
     );
 
     const alice = await logIn('alice');
+    // Alice gives herself a photo; the server crops it square.
+    await alice.goto(`${baseUrl}/me/profile`);
+    await alice.getByTestId('profile-avatar-input').setInputFiles(portrait);
+    const avatar = alice.getByTestId('profile-avatar').getByTestId('avatar');
+    await expect
+      .poll(() => avatar.getAttribute('data-avatar'), { timeout: 10_000 })
+      .toMatch(/^[0-9a-f-]{36}$/);
+    await alice.goto(`${baseUrl}/chats`);
+    await alice.getByTestId('chats-new').waitFor();
     const bob = await logIn('bob');
     await alice.context().grantPermissions(['microphone']);
 
@@ -160,8 +169,18 @@ describe('photos and voice messages in the browser', () => {
     const links = await api<MediaLinks>('bob', 'GET', `/v1/media/${voice.mediaId}`);
     expect(links).toMatchObject({ contentType: 'audio/webm', played: false });
 
-    // Bob opens the chat: the album's thumbnails are there.
-    await bob.locator(`[data-testid="conversation-row"][data-id="${conversationId}"]`).click();
+    // Bob's list shows alice's photo as her avatar; he opens the chat: the album's thumbnails are there.
+    const bobRow = bob.locator(`[data-testid="conversation-row"][data-id="${conversationId}"]`);
+    await expect
+      .poll(
+        () => bobRow.locator('img.avatar-image').evaluate((img) => (img as HTMLImageElement).naturalWidth),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toBe(64);
+    await bob.screenshot({ path: artifactPath('media-bob-list.png') });
+    await bobRow.click();
     const bobAlbum = bob.locator('[data-testid="message"][data-kind="photo"]');
     await expect.poll(() => bobAlbum.getByTestId('photo-thumb').count(), { timeout: 10_000 }).toBe(2);
     await expect
@@ -209,7 +228,7 @@ describe('photos and voice messages in the browser', () => {
     expect(await bobVoice.getByTestId('voice-speed').textContent()).toBe('2×');
     await bobVoice.getByTestId('voice-play').click();
     await expect.poll(() => bobVoice.getAttribute('data-state'), { timeout: 5_000 }).toBe('playing');
-    expect(await bob.getByTestId('voice-unplayed').count()).toBe(0);
+    await expect.poll(() => bob.getByTestId('voice-unplayed').count()).toBe(0);
     await expect.poll(() => bobVoice.getAttribute('data-state'), { timeout: 15_000 }).toBe('ended');
     const played = await api<MediaLinks>('bob', 'GET', `/v1/media/${voice.mediaId}`);
     expect(played.played).toBe(true);

@@ -74,10 +74,12 @@ export function useMediaLinks(id: string | null): { links: MediaLinks | null; er
 function Thumb({
   photo,
   index,
+  single,
   onOpen,
 }: {
   photo: PhotoItem;
   index: number;
+  single: boolean;
   onOpen: (index: number) => void;
 }) {
   const { t } = useI18n();
@@ -89,7 +91,7 @@ function Thumb({
       className="album-photo"
       data-testid="album-photo"
       style={{
-        aspectRatio: `${photo.width} / ${photo.height}`,
+        ...(single ? { aspectRatio: `${photo.width} / ${photo.height}` } : {}),
         ...(placeholder ? { backgroundImage: `url(${placeholder})` } : {}),
       }}
       aria-label={t('media.open_photo', { n: index + 1 })}
@@ -114,7 +116,7 @@ export function PhotoAlbum({ message, onOpen }: { message: Message; onOpen: (ind
       style={{ gridTemplateColumns: `repeat(${columns}, 1fr)` }}
     >
       {photos.map((photo, i) => (
-        <Thumb key={photo.mediaId} photo={photo} index={i} onOpen={onOpen} />
+        <Thumb key={photo.mediaId} photo={photo} index={i} single={photos.length === 1} onOpen={onOpen} />
       ))}
     </div>
   );
