@@ -25,6 +25,7 @@ import {
   voiceOf,
   waveformOf,
 } from '../../media/media.js';
+import { useLiveReload } from '../../realtime/live.js';
 import { useSession } from '../../session.js';
 import { FormError } from '../../ui/form.js';
 import {
@@ -43,20 +44,29 @@ import { uuidv7 } from '../../wallet/ids.js';
 
 const caches = new WeakMap<ApiClient, LinkCache>();
 
-/** The signed links of one media file (refetched before they expire), or null while loading. */
-export function useMediaLinks(id: string | null): { links: MediaLinks | null; error: unknown } {
-  const { api } = useSession();
+function linkCache(api: ApiClient): LinkCache {
   let cache = caches.get(api);
   if (!cache) {
     cache = new LinkCache((mediaId) => api.mediaLinks(mediaId));
     caches.set(api, cache);
   }
+  return cache;
+}
+
+/**
+ * The signed links of one media file (refetched before they expire), or null while
+ * loading. A new `version` asks the server again.
+ */
+export function useMediaLinks(id: string | null, version = 0): { links: MediaLinks | null; error: unknown } {
+  const { api } = useSession();
+  const cache = linkCache(api);
   const [state, setState] = useState<{ links: MediaLinks | null; error: unknown }>({
     links: null,
     error: null,
   });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new version means "ask again".
   useEffect(() => {
-    if (id === null || !cache) return;
+    if (id === null) return;
     let live = true;
     cache.get(id).then(
       (links) => live && setState({ links, error: null }),
@@ -65,7 +75,7 @@ export function useMediaLinks(id: string | null): { links: MediaLinks | null; er
     return () => {
       live = false;
     };
-  }, [id, cache]);
+  }, [id, cache, version]);
   return state;
 }
 
@@ -613,7 +623,14 @@ export function VoiceBubble({ message, mine }: { message: Message; mine: boolean
   const { t } = useI18n();
   const { api } = useSession();
   const voice = voiceOf(message);
-  const { links } = useMediaLinks(voice?.mediaId ?? null);
+  const [version, setVersion] = useState(0);
+  const { links } = useMediaLinks(voice?.mediaId ?? null, version);
+  // Played on another of my devices: the update log says so, and the dot goes here too.
+  useLiveReload(['media.played'], () => {
+    if (!voice || mine) return;
+    linkCache(api).forget(voice.mediaId);
+    setVersion((v) => v + 1);
+  });
   const audio = useRef<HTMLAudioElement | null>(null);
   const [playing, setPlaying] = useState(false);
   const [positionMs, setPositionMs] = useState(0);
