@@ -86,9 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     secrets,
     chat,
     bus,
-    {
-      linkTtlSeconds: config.mediaLinkTtlSeconds,
-    },
+    { linkTtlSeconds: config.mediaLinkTtlSeconds, logger },
   );
   const ledger = new LedgerService(database.db, clock, logger);
   const bank = new SimulatedBankGateway(() => secrets.get('bank_callback'), clock, logger, {
@@ -103,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
   await wallet.init();
   ledger.start();
+  media.start();
 
   const { app, metrics } = await createHttpServer({
     logger,
@@ -152,6 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     services: { identity, social, chat, media, ledger, wallet, bank, bus, realtime },
     close: async () => {
       bank.close();
+      media.close();
       realtime.close();
       await app.close();
       await bus.close();

@@ -164,3 +164,9 @@ export const avatarBytesMax = 10 * 1024 * 1024;
 export const mediaLinkTtlSecondsDefault = 300;
 /** Uploads one user may make per minute. */
 export const mediaUploadsPerUserPerMinuteMax = 60;
+/** An upload no message took within this long is deleted. */
+export const mediaUnsentTtlSeconds = 24 * 60 * 60;
+/** How often each node deletes unsent uploads, recalled messages' media and replaced avatars. */
+export const mediaSweepIntervalMs = 10 * 60 * 1000;
+/** Media rows one sweep deletes at most (the next sweep takes the rest). */
+export const mediaSweepBatchMax = 500;

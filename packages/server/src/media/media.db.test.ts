@@ -503,3 +503,52 @@ describe('avatars', () => {
     expect(seen.avatarId).toBe(detail.avatarId);
   });
 });
+
+// ── Housekeeping ─────────────────────────────────────────────────────────────
+
+describe('sweeping', () => {
+  it('deletes unsent uploads after a day, recalled media and replaced avatars, rows and files', async () => {
+    const [alice, bob] = await pair();
+    const unsent = ok<MediaInfo>(await uploadPhoto(alice, await pngOf(10, 10)), 201);
+    const recalled = ok<MediaInfo>(await uploadVoice(alice, speech.ogg), 201);
+    const kept = ok<MediaInfo>(await uploadPhoto(alice, await pngOf(12, 12)), 201);
+    const voice = ok<Message>(
+      await alice.request('POST', `/v1/users/${bob.userId}/media`, { id: newId(), voice: recalled.id }),
+      201,
+    );
+    await sendPhotos(alice, bob, [kept.id]);
+    ok(await alice.request('POST', `/v1/conversations/${voice.conversationId}/messages/${voice.id}/recall`));
+    const first = ok<{ avatarId: string }>(
+      await upload(alice, '/v1/me/avatar', multipart(await pngOf(30, 30)), 'PUT'),
+    ).avatarId;
+    const second = ok<{ avatarId: string }>(
+      await upload(alice, '/v1/me/avatar', multipart(await pngOf(40, 40)), 'PUT'),
+    ).avatarId;
+    const filesOf = (id: string) => storedFiles().filter((path) => path.includes(id));
+    expect(filesOf(unsent.id)).toHaveLength(2);
+    expect(filesOf(recalled.id)).toHaveLength(1);
+
+    // Right away only the recalled message's media goes.
+    await t.services.media.sweep();
+    const exists = async (id: string) =>
+      (await t.database.db.selectFrom('media').select('id').where('id', '=', id).executeTakeFirst()) !==
+      undefined;
+    expect(await exists(recalled.id)).toBe(false);
+    expect(filesOf(recalled.id)).toHaveLength(0);
+    expect(await exists(unsent.id)).toBe(true);
+    expect(await exists(first)).toBe(true);
+
+    clock.advance((24 * 60 * 60 + 1) * 1000);
+    await t.services.media.sweep();
+    expect(await exists(unsent.id)).toBe(false);
+    expect(filesOf(unsent.id)).toHaveLength(0);
+    expect(await exists(first)).toBe(false);
+    expect(filesOf(first)).toHaveLength(0);
+    // What is still sent, and the avatar in use, stay.
+    expect(await exists(kept.id)).toBe(true);
+    expect(await exists(second)).toBe(true);
+    const links = ok<MediaLinks>(await bob.request('GET', `/v1/media/${kept.id}`));
+    expect((await fetchLink(links.url)).statusCode).toBe(200);
+    expect((await fetchLink(`/v1/avatars/${second}/64`)).statusCode).toBe(200);
+  });
+});

@@ -88,6 +88,30 @@ export class MediaRepository {
     return row !== undefined;
   }
 
+  /**
+   * Deletes up to `limit` media rows nobody may read any more and answers them: uploads no
+   * message took before `unsentBefore`, the media of recalled messages, and avatars that
+   * neither a user nor a group points at (older than `unsentBefore`, so that one being set
+   * right now is left alone).
+   */
+  async deleteDead(unsentBefore: Date, limit: number): Promise<MediaRow[]> {
+    const result = await sql<MediaRow>`
+      DELETE FROM media WHERE id IN (
+        SELECT m.id FROM media m
+        LEFT JOIN messages g ON g.conversation_id = m.conversation_id AND g.id = m.message_id
+        WHERE (m.kind <> 'avatar' AND m.conversation_id IS NULL AND m.created_at < ${unsentBefore})
+          OR g.recalled_at IS NOT NULL
+          OR (m.kind = 'avatar' AND m.created_at < ${unsentBefore}
+            AND NOT EXISTS (SELECT 1 FROM users u WHERE u.avatar_id = m.id)
+            AND NOT EXISTS (SELECT 1 FROM conversations c WHERE c.avatar_id = m.id))
+        ORDER BY m.created_at
+        LIMIT ${limit}
+      )
+      RETURNING *
+    `.execute(this.db);
+    return result.rows;
+  }
+
   async setUserAvatar(db: Db, userId: string, avatarId: string | null, at: Date): Promise<void> {
     await db
       .updateTable('users')

@@ -14,9 +14,13 @@ import { newId } from '../kernel/ids.js';
 import {
   albumPhotosMax,
   avatarSizesPx,
+  mediaSweepBatchMax,
+  mediaSweepIntervalMs,
+  mediaUnsentTtlSeconds,
   voiceDurationMaxSeconds,
   voiceDurationToleranceMs,
 } from '../kernel/limits.js';
+import type { Logger } from '../kernel/logger.js';
 import type { Database } from '../platform/db/schema.js';
 import type { Announcer } from '../platform/outbox/announcer.js';
 import { writeOutbox } from '../platform/outbox/outbox.js';
@@ -33,6 +37,7 @@ export const MEDIA_TOPICS = { played: 'media.played' } as const;
 
 export interface MediaOptions {
   linkTtlSeconds: number;
+  logger?: Logger;
 }
 
 /** A file to answer with: the bytes (or the part asked for), their type and length. */
@@ -55,6 +60,7 @@ function notFound(): DomainError {
  */
 export class MediaService {
   readonly repo: MediaRepository;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -376,6 +382,40 @@ export class MediaService {
       );
     });
     if (audience.length > 0) this.announcer.announce(audience);
+  }
+
+  // ── Housekeeping ─────────────────────────────────────────────────────────
+
+  /** The files a media row has in the store. */
+  #keys(row: MediaRow): string[] {
+    if (row.kind === 'avatar') return avatarSizesPx.map((s) => `${row.id}/s${s}`);
+    return row.thumb_content_type === null ? [`${row.id}/file`] : [`${row.id}/file`, `${row.id}/thumb`];
+  }
+
+  /**
+   * Deletes what nobody may read any more: uploads never sent within a day, the media of
+   * recalled messages, replaced avatars. Rows go first (so nothing points at a missing
+   * file), then their files. Answers how many media were deleted.
+   */
+  async sweep(): Promise<number> {
+    const unsentBefore = new Date(this.clock.now().getTime() - mediaUnsentTtlSeconds * 1000);
+    const dead = await this.repo.deleteDead(unsentBefore, mediaSweepBatchMax);
+    await this.store.delete(dead.flatMap((row) => this.#keys(row)));
+    return dead.length;
+  }
+
+  /** Sweeps every few minutes until `close`. */
+  start(): void {
+    if (this.#sweeper) return;
+    this.#sweeper = setInterval(() => {
+      this.sweep().catch((error: unknown) => this.options.logger?.warn({ err: error }, 'media sweep failed'));
+    }, mediaSweepIntervalMs);
+    this.#sweeper.unref();
+  }
+
+  close(): void {
+    if (this.#sweeper) clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
   }
 
   info(row: MediaRow): MediaInfo {
