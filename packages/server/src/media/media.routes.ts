@@ -163,6 +163,18 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<MediaRoutesOptions> = async 
   const tags = ['media'];
   const user = { auth: 'user' as const };
   await app.register(multipart, { limits: { fileSize: limits.photoBytesMax, files: 1 } });
+  const sends = rateLimits
+    ? [
+        rateLimited(app as unknown as App, [
+          {
+            bucket: 'media-message',
+            max: limits.messagesPerUserPerMinuteMax,
+            windowMs: 60_000,
+            key: (request) => request.principal?.userId ?? request.ip,
+          },
+        ]),
+      ]
+    : [];
   const uploads = rateLimits
     ? [
         rateLimited(app as unknown as App, [
@@ -282,7 +294,8 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<MediaRoutesOptions> = async 
         body: SendBody,
         response: Sent,
       },
-      config: { ...user, errors: mediaErrors.send },
+      config: { ...user, errors: mediaErrors.send, rateLimited: true },
+      preHandler: sends,
     },
     async (request, reply) => {
       const { message, created } = await media.send(
@@ -304,7 +317,8 @@ export const mediaRoutes: FastifyPluginAsyncTypebox<MediaRoutesOptions> = async 
         body: SendBody,
         response: Sent,
       },
-      config: { ...user, errors: mediaErrors.send },
+      config: { ...user, errors: mediaErrors.send, rateLimited: true },
+      preHandler: sends,
     },
     async (request, reply) => {
       const { message, created } = await media.send(me(request), { userId: request.params.id }, request.body);
