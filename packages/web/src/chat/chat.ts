@@ -197,6 +197,14 @@ export function isRecallNotice(message: Pick<Message, 'kind' | 'payload'>): bool
 }
 
 /** The one-line preview of a conversation's last message. */
+/** A message's body in one line: its text, or what it holds (`[Photo]`, `[Voice] 0:05`). */
+export function bodyText(message: Pick<Message, 'kind' | 'payload' | 'text'>, t: T): string {
+  if (message.kind === 'photo') return t('media.preview_photo');
+  const voice = voiceOf(message);
+  if (voice) return t('media.preview_voice', { duration: formatDuration(voice.durationMs) });
+  return (message.text ?? '').replace(/\s+/g, ' ').trim();
+}
+
 export function previewText(
   message: Pick<Message, 'kind' | 'senderId' | 'payload' | 'text' | 'recalled'> | null,
   options: { group: boolean; meId: string; nameOf: NameOf; t: T },
@@ -205,13 +213,7 @@ export function previewText(
   const { nameOf, t } = options;
   if (message.recalled) return t('chats.recalled_by', { name: nameOf(message.senderId) });
   if (message.kind === 'system') return systemText(message, nameOf, t);
-  const voice = voiceOf(message);
-  const text =
-    message.kind === 'photo'
-      ? t('media.preview_photo')
-      : voice
-        ? t('media.preview_voice', { duration: formatDuration(voice.durationMs) })
-        : (message.text ?? '').replace(/\s+/g, ' ').trim();
+  const text = bodyText(message, t);
   if (options.group && message.senderId !== options.meId) {
     return t('chats.preview_from', { name: nameOf(message.senderId), text });
   }

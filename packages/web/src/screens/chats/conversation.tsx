@@ -11,6 +11,7 @@ import {
   useState,
 } from 'react';
 import {
+  bodyText,
   canRecall,
   clockTime,
   compareConversations,
@@ -443,7 +444,7 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
               <div className="reply-preview" data-testid="reply-preview">
                 <span className="reply-preview-text">
                   <strong>{t('chats.reply_to', { name: nameOf(replyTo.senderId) })}</strong>
-                  <span>{replyTo.text}</span>
+                  <span>{bodyText(replyTo, t)}</span>
                 </span>
                 <button
                   type="button"
@@ -580,7 +581,7 @@ function Quote({ quoted, nameOf }: { quoted: Message | null; nameOf: NameOf }) {
   return (
     <span className="bubble-quote" data-testid="message-quote">
       <strong>{nameOf(quoted.senderId)}</strong>
-      {quoted.recalled ? t('chats.recalled') : (quoted.text ?? '')}
+      {quoted.recalled ? t('chats.recalled') : bodyText(quoted, t)}
     </span>
   );
 }
