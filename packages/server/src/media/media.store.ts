@@ -27,7 +27,8 @@ export class LocalMediaStore implements MediaStore {
 
   #path(key: string): string {
     assert(KEY_RE.test(key), `a media key is <uuid>/<variant>, got ${key}`);
-    return join(this.root, key.slice(0, 2), key);
+    // Spread over 256 folders by the id's last (random) hex digits; its first ones are a time.
+    return join(this.root, key.slice(34, 36), key);
   }
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
