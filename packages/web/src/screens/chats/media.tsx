@@ -133,6 +133,12 @@ export function PhotoAlbum({ message, onOpen }: { message: Message; onOpen: (ind
 }
 
 const ZOOMS = [1, 2, 4] as const;
+const ZOOM_MAX = 4;
+
+interface Point {
+  x: number;
+  y: number;
+}
 const SWIPE_PX = 50;
 
 /** Full screen: one photo at a time, zoom (buttons, double tap, wheel), swipe or arrows to move. */
@@ -150,6 +156,8 @@ export function PhotoViewer({
   const [zoom, setZoom] = useState(1);
   const [pan, setPan] = useState({ x: 0, y: 0 });
   const drag = useRef<{ x: number; y: number; panX: number; panY: number } | null>(null);
+  const pointers = useRef(new Map<number, Point>());
+  const pinch = useRef<{ distance: number; zoom: number } | null>(null);
   const photo = photos[index] as PhotoItem;
   const { links } = useMediaLinks(photo.mediaId);
   const closeRef = useRef<HTMLButtonElement>(null);
@@ -162,10 +170,13 @@ export function PhotoViewer({
     },
     [photos.length],
   );
+  /** The next zoom step up or down from wherever a pinch left it. */
   const zoomBy = (step: number) => {
     setZoom((z) => {
-      const at = ZOOMS.indexOf(z as (typeof ZOOMS)[number]);
-      const next = ZOOMS[Math.min(ZOOMS.length - 1, Math.max(0, at + step))] ?? 1;
+      const next =
+        step > 0
+          ? (ZOOMS.find((s) => s > z + 0.01) ?? ZOOM_MAX)
+          : ([...ZOOMS].reverse().find((s) => s < z - 0.01) ?? 1);
       if (next === 1) setPan({ x: 0, y: 0 });
       return next;
     });
@@ -180,15 +191,40 @@ export function PhotoViewer({
     else if (event.key === '+' || event.key === '=') zoomBy(1);
     else if (event.key === '-') zoomBy(-1);
   };
+  // Two fingers pinch the zoom; one finger pans a zoomed photo or swipes to the next.
   const onPointerDown = (event: ReactPointerEvent) => {
+    pointers.current.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    if (pointers.current.size === 2) {
+      const [a, b] = [...pointers.current.values()] as [Point, Point];
+      pinch.current = { distance: Math.hypot(a.x - b.x, a.y - b.y), zoom };
+      drag.current = null;
+      return;
+    }
     drag.current = { x: event.clientX, y: event.clientY, panX: pan.x, panY: pan.y };
   };
   const onPointerMove = (event: ReactPointerEvent) => {
+    if (pointers.current.has(event.pointerId)) {
+      pointers.current.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    }
+    const p = pinch.current;
+    if (p && pointers.current.size === 2) {
+      const [a, b] = [...pointers.current.values()] as [Point, Point];
+      const ratio = Math.hypot(a.x - b.x, a.y - b.y) / Math.max(1, p.distance);
+      const next = Math.min(ZOOM_MAX, Math.max(1, p.zoom * ratio));
+      setZoom(next);
+      if (next === 1) setPan({ x: 0, y: 0 });
+      return;
+    }
     const d = drag.current;
     if (!d || zoom === 1) return;
     setPan({ x: d.panX + (event.clientX - d.x) / zoom, y: d.panY + (event.clientY - d.y) / zoom });
   };
   const onPointerUp = (event: ReactPointerEvent) => {
+    pointers.current.delete(event.pointerId);
+    if (pinch.current) {
+      if (pointers.current.size === 0) pinch.current = null;
+      return;
+    }
     const d = drag.current;
     drag.current = null;
     if (!d || zoom !== 1) return;
@@ -239,7 +275,7 @@ export function PhotoViewer({
             data-testid="viewer-zoom-in"
             aria-label={t('media.zoom_in')}
             onClick={() => zoomBy(1)}
-            disabled={zoom === ZOOMS[ZOOMS.length - 1]}
+            disabled={zoom >= ZOOM_MAX}
           >
             <ZoomInIcon size={22} />
           </button>
@@ -252,7 +288,9 @@ export function PhotoViewer({
         onPointerDown={onPointerDown}
         onPointerMove={onPointerMove}
         onPointerUp={onPointerUp}
-        onPointerCancel={() => {
+        onPointerCancel={(event) => {
+          pointers.current.delete(event.pointerId);
+          pinch.current = null;
           drag.current = null;
         }}
         onDoubleClick={() => {
