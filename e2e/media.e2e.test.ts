@@ -165,7 +165,10 @@ describe('photos and voice messages in the browser', () => {
     ).voice;
     expect(Math.abs(voice.durationMs - heldMs)).toBeLessThan(1_000);
     expect(voice.waveform.length).toBeGreaterThan(10);
+    // Speech, then the silence after the fake microphone's file ends (noloop): loud and quiet parts.
     expect(Math.max(...voice.waveform)).toBe(255);
+    expect(voice.waveform.filter((v) => v > 100).length).toBeGreaterThan(5);
+    expect(voice.waveform.filter((v) => v < 20).length).toBeGreaterThan(2);
     const links = await api<MediaLinks>('bob', 'GET', `/v1/media/${voice.mediaId}`);
     expect(links).toMatchObject({ contentType: 'audio/webm', played: false });
 
@@ -227,9 +230,16 @@ describe('photos and voice messages in the browser', () => {
     await bobVoice.getByTestId('voice-speed').click();
     expect(await bobVoice.getByTestId('voice-speed').textContent()).toBe('2×');
     await bobVoice.getByTestId('voice-play').click();
-    await expect.poll(() => bobVoice.getAttribute('data-state'), { timeout: 5_000 }).toBe('playing');
+    await expect
+      .poll(() => bobVoice.getAttribute('data-state'), { timeout: 5_000, intervals: [20] })
+      .toBe('playing');
+    const playingFrom = Date.now();
     await expect.poll(() => bob.getByTestId('voice-unplayed').count()).toBe(0);
-    await expect.poll(() => bobVoice.getAttribute('data-state'), { timeout: 15_000 }).toBe('ended');
+    await expect
+      .poll(() => bobVoice.getAttribute('data-state'), { timeout: 15_000, intervals: [20] })
+      .toBe('ended');
+    // At double speed the audio itself lasts half the measured duration.
+    expect(Math.abs((Date.now() - playingFrom) * 2 - voice.durationMs)).toBeLessThan(1_500);
     const played = await api<MediaLinks>('bob', 'GET', `/v1/media/${voice.mediaId}`);
     expect(played.played).toBe(true);
   });
