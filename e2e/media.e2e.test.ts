@@ -231,12 +231,12 @@ describe('photos and voice messages in the browser', () => {
     expect(await bobVoice.getByTestId('voice-speed').textContent()).toBe('2×');
     await bobVoice.getByTestId('voice-play').click();
     await expect
-      .poll(() => bobVoice.getAttribute('data-state'), { timeout: 5_000, intervals: [20] })
+      .poll(() => bobVoice.getAttribute('data-state'), { timeout: 5_000, interval: 20 })
       .toBe('playing');
     const playingFrom = Date.now();
     await expect.poll(() => bob.getByTestId('voice-unplayed').count()).toBe(0);
     await expect
-      .poll(() => bobVoice.getAttribute('data-state'), { timeout: 15_000, intervals: [20] })
+      .poll(() => bobVoice.getAttribute('data-state'), { timeout: 15_000, interval: 20 })
       .toBe('ended');
     // At double speed the audio itself lasts half the measured duration.
     expect(Math.abs((Date.now() - playingFrom) * 2 - voice.durationMs)).toBeLessThan(1_500);
