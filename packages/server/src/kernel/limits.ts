@@ -170,3 +170,7 @@ export const mediaUnsentTtlSeconds = 24 * 60 * 60;
 export const mediaSweepIntervalMs = 10 * 60 * 1000;
 /** Media rows one sweep deletes at most (the next sweep takes the rest). */
 export const mediaSweepBatchMax = 500;
+/** Images one node decodes at once (each may take a few hundred MB while it is decoded). */
+export const imageJobsConcurrentMax = 2;
+/** Images waiting for their turn; past this an upload is told to come back shortly. */
+export const imageJobsQueuedMax = 32;

@@ -9,6 +9,7 @@ export const mediaErrors = {
     'media_too_many_pixels',
     'media_too_large',
     'unsupported_media_type',
+    'service_unavailable',
   ],
   voice: [
     'media_type_unsupported',
@@ -27,6 +28,7 @@ export const mediaErrors = {
     'media_too_many_pixels',
     'media_too_large',
     'unsupported_media_type',
+    'service_unavailable',
   ],
   send: ['not_found', 'recipient_unavailable', 'forbidden', 'idempotency_conflict'],
   read: ['not_found'],

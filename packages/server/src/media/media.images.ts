@@ -3,12 +3,15 @@ import { rgbaToThumbHash } from 'thumbhash';
 import { DomainError } from '../kernel/errors.js';
 import {
   avatarSizesPx,
+  imageJobsConcurrentMax,
+  imageJobsQueuedMax,
   photoAnimationPixelsMax,
   photoPixelsMax,
   photoPlaceholderSideMaxPx,
   photoSideMaxPx,
   photoThumbSideMaxPx,
 } from '../kernel/limits.js';
+import { JobQueue } from './job-queue.js';
 import {
   assertNotPolyglot,
   assertPixels,
@@ -19,6 +22,9 @@ import {
 
 // libvips keeps no cache of decoded images between requests: memory stays what one upload needs.
 sharp.cache(false);
+
+/** Decoding is the expensive part: a node decodes a few images at once, the rest wait their turn. */
+const decoding = new JobQueue(imageJobsConcurrentMax, imageJobsQueuedMax);
 
 export interface EncodedImage {
   bytes: Buffer;
@@ -82,6 +88,10 @@ async function placeholderOf(image: Uint8Array): Promise<string> {
  */
 export async function processPhoto(bytes: Uint8Array): Promise<ProcessedPhoto> {
   const header = inspectImage(bytes);
+  return decoding.run(() => encodePhoto(bytes, header));
+}
+
+async function encodePhoto(bytes: Uint8Array, header: ImageHeader): Promise<ProcessedPhoto> {
   const frames = framesKept(header);
   try {
     const meta = await input(bytes, frames).metadata();
@@ -116,6 +126,10 @@ export async function processPhoto(bytes: Uint8Array): Promise<ProcessedPhoto> {
 /** Square avatars (centre of interest kept) in every size, WebP, metadata dropped. */
 export async function processAvatar(bytes: Uint8Array): Promise<Map<number, EncodedImage>> {
   inspectImage(bytes);
+  return decoding.run(() => encodeAvatar(bytes));
+}
+
+async function encodeAvatar(bytes: Uint8Array): Promise<Map<number, EncodedImage>> {
   const out = new Map<number, EncodedImage>();
   try {
     for (const size of avatarSizesPx) {
