@@ -11,6 +11,7 @@ import {
   readImageHeader,
   sniff,
 } from './media.core.js';
+import { processPhoto } from './media.images.js';
 import { opusPacketDurationUs, parseOgg, parseVoice, parseWebm } from './voice.core.js';
 
 function codeOf(fn: () => unknown): string {
@@ -100,6 +101,30 @@ describe('image headers', () => {
       .toBuffer();
     expect(readImageHeader(gif)).toMatchObject({ width: 8, height: 6, frames: 4, end: gif.length });
     expect(readImageHeader(webp)).toMatchObject({ width: 8, height: 6, frames: 4, end: webp.length });
+  });
+
+  it("reads a bomb's claimed size in every format and refuses it before decoding", async () => {
+    const patched: Record<string, Buffer> = {};
+    const gif = Buffer.from(images.gif as Buffer);
+    gif.writeUInt16LE(30_000, 6);
+    gif.writeUInt16LE(30_000, 8);
+    patched.gif = gif;
+    const jpeg = Buffer.from(images.jpeg as Buffer);
+    let pos = 2;
+    while (jpeg[pos + 1] !== 0xc0) pos += 2 + jpeg.readUInt16BE(pos + 2);
+    jpeg.writeUInt16BE(30_000, pos + 5);
+    jpeg.writeUInt16BE(30_000, pos + 7);
+    patched.jpeg = jpeg;
+    const webp = Buffer.from(images.webp as Buffer);
+    expect(webp.toString('latin1', 12, 16)).toBe('VP8 ');
+    webp.writeUInt16LE(16_000, 26);
+    webp.writeUInt16LE(16_000, 28);
+    patched.webp = webp;
+    for (const [name, bytes] of Object.entries(patched)) {
+      const header = readImageHeader(bytes);
+      expect(header.width * header.height, name).toBeGreaterThan(200_000_000);
+      await expect(processPhoto(bytes), name).rejects.toMatchObject({ code: 'media_too_many_pixels' });
+    }
   });
 
   it('refuses pixels over the limit from the header alone', () => {
