@@ -85,6 +85,27 @@ describe('image headers', () => {
     }
   });
 
+  it('answers damaged images with a domain error or a header, never a crash', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...Object.keys(images)),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (name, edits) => {
+          const bytes = Buffer.from(images[name] as Buffer);
+          for (const [at, v] of edits) bytes[at % bytes.length] = v;
+          try {
+            const header = readImageHeader(bytes);
+            assertNotPolyglot(bytes, header);
+            assertPixels(header);
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+          }
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
   it('counts the frames of an animation', async () => {
     const frames = await Promise.all(
       [0, 1, 2, 3].map((i) =>
