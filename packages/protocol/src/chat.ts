@@ -7,8 +7,11 @@
 export type ConversationKind = 'direct' | 'group';
 export type MemberRole = 'owner' | 'admin' | 'member';
 
-/** `text` and `system` today; the set grows (photo, voice, transfer, red_packet). */
-export type MessageKind = 'text' | 'system';
+/**
+ * `text`, `system`, `photo` (an album: payload `PhotoPayload`) and `voice` (payload
+ * `VoicePayload`); the set grows (transfer, red_packet).
+ */
+export type MessageKind = 'text' | 'system' | 'photo' | 'voice';
 
 /** What a system message says happened; `payload.event` names it. */
 export type SystemEvent =
@@ -58,6 +61,8 @@ export interface ConversationInfo {
   ownerId: string | null;
   /** Only the owner and admins may speak. */
   muteAll: boolean;
+  /** Groups: the avatar's id; its images are at `/v1/avatars/{avatarId}/{size}`. */
+  avatarId: string | null;
   memberCount: number;
   /** The last seq written in the conversation (0 when empty). */
   lastSeq: number;

@@ -43,6 +43,33 @@ export const ERROR_TABLE = {
     meaning:
       'The fund yield is not a day `YYYY-MM-DD` with a per-10,000 figure from 0 to 10.0000 (at most four decimals).',
   },
+  media_type_unsupported: {
+    status: 400,
+    meaning:
+      'The file is not of a type this route takes, judged from its bytes (never its name or header): photos and avatars are JPEG, PNG, GIF or WebP; voice messages are Opus in WebM or Ogg.',
+  },
+  media_truncated: {
+    status: 400,
+    meaning: 'The file ends before its own structure does, or is damaged: it cannot be read whole.',
+  },
+  media_polyglot: {
+    status: 400,
+    meaning:
+      'The file carries data outside its image (bytes after its end, or another format hidden inside): such a polyglot file is refused.',
+  },
+  media_too_many_pixels: {
+    status: 400,
+    meaning:
+      'The image has more pixels than allowed (50 megapixels; 100 for all the frames of an animation), read from its header before decoding. `details` has the figures.',
+  },
+  voice_too_long: {
+    status: 400,
+    meaning: 'The voice message lasts longer than 60 seconds (measured from the audio itself).',
+  },
+  voice_not_opus: {
+    status: 400,
+    meaning: 'The WebM or Ogg file does not hold exactly one Opus audio track.',
+  },
   invalid_credentials: {
     status: 401,
     meaning: 'The login or the password is wrong. The same answer for an unknown account, by design.',
@@ -148,10 +175,18 @@ export const ERROR_TABLE = {
     status: 413,
     meaning: 'The request body is larger than the limit for this route.',
   },
+  media_too_large: {
+    status: 413,
+    meaning: 'The uploaded file has more bytes than allowed for its kind. `details.maxBytes` says how many.',
+  },
   unsupported_media_type: {
     status: 415,
     meaning:
       'The request body has a content type this route does not accept (JSON routes take application/json).',
+  },
+  range_not_satisfiable: {
+    status: 416,
+    meaning: 'The Range asked for lies outside the file. `details.size` is its length in bytes.',
   },
   pin_locked: {
     status: 423,

@@ -14,6 +14,8 @@ export interface Me {
   role: Role;
   kycTier: KycTier;
   hasPin: boolean;
+  /** My avatar's id; its images are at `/v1/avatars/{avatarId}/{size}`. */
+  avatarId: string | null;
   createdAt: string;
 }
 

@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './fund.js';
 export * from './identity.js';
 export * from './ids.js';
+export * from './media.js';
 export * from './realtime.js';
 export * from './social.js';
 export * from './wallet.js';

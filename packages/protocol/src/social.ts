@@ -12,6 +12,8 @@ export interface PublicUser {
   displayName: string;
   username: string | null;
   region: string | null;
+  /** Its images are at `/v1/avatars/{avatarId}/{size}`. */
+  avatarId: string | null;
   relation: Relation;
 }
 

@@ -1,4 +1,4 @@
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { chatRoutes } from './chat/chat.routes.js';
@@ -12,6 +12,9 @@ import type { Config } from './kernel/config.js';
 import { createLogger, type Logger } from './kernel/logger.js';
 import { VERSION } from './kernel/version.js';
 import { LedgerService } from './ledger/ledger.service.js';
+import { mediaRoutes } from './media/media.routes.js';
+import { MediaService } from './media/media.service.js';
+import { LocalMediaStore } from './media/media.store.js';
 import type { DatabaseHandle } from './platform/db/connect.js';
 import { type App, createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system.routes.js';
@@ -36,6 +39,7 @@ export interface Services {
   identity: IdentityService;
   social: SocialService;
   chat: ChatService;
+  media: MediaService;
   ledger: LedgerService;
   wallet: WalletService;
   fund: FundService;
@@ -76,6 +80,16 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   const secrets = new Secrets(database.db, clock);
   const social = new SocialService(database.db, clock, identity, secrets, bus);
   const chat = new ChatService(database.db, clock, identity, social, bus, logger);
+  const mediaDir = config.mediaDir ?? join(config.dataDir, 'media');
+  const media = new MediaService(
+    database.db,
+    clock,
+    new LocalMediaStore(join(mediaDir, 'files')),
+    secrets,
+    chat,
+    bus,
+    { linkTtlSeconds: config.mediaLinkTtlSeconds, logger },
+  );
   const ledger = new LedgerService(database.db, clock, logger);
   const bank = new SimulatedBankGateway(() => secrets.get('bank_callback'), clock, logger, {
     latencyMinMs: Math.floor(config.bankLatencyMs / 4),
@@ -99,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
   await fund.init();
   ledger.start();
+  media.start();
 
   const { app, metrics } = await createHttpServer({
     logger,
@@ -121,6 +136,12 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(identityRoutes, { identity, rateLimits: config.rateLimits });
   await app.register(socialRoutes, { social, rateLimits: config.rateLimits });
   await app.register(chatRoutes, { chat, rateLimits: config.rateLimits, socket: realtime });
+  await app.register(mediaRoutes, {
+    media,
+    uploadDir: join(mediaDir, 'uploads'),
+    linkTtlSeconds: config.mediaLinkTtlSeconds,
+    rateLimits: config.rateLimits,
+  });
   await app.register(walletRoutes, { wallet });
   await app.register(fundRoutes, { fund });
   await app.register(async (scope) => realtime.plugin(scope as never));
@@ -141,9 +162,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   return {
     app,
-    services: { identity, social, chat, ledger, wallet, fund, bank, bus, realtime },
+    services: { identity, social, chat, media, ledger, wallet, fund, bank, bus, realtime },
     close: async () => {
       bank.close();
+      media.close();
       await fund.stopScheduler();
       realtime.close();
       await app.close();

@@ -138,7 +138,7 @@ export class ChatRepository {
   async updateConversation(
     trx: Transaction<Database>,
     id: string,
-    set: Partial<Pick<ConversationRow, 'name' | 'announcement' | 'owner_id' | 'mute_all'>>,
+    set: Partial<Pick<ConversationRow, 'name' | 'announcement' | 'owner_id' | 'mute_all' | 'avatar_id'>>,
   ): Promise<void> {
     await trx.updateTable('conversations').set(set).where('id', '=', id).execute();
   }

@@ -27,12 +27,17 @@ const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T)
   Type.Union([schema, Type.Null()]);
 const Role = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
 
-const MessageSchema = Type.Object({
+export const MessageSchema = Type.Object({
   id: Uuid,
   conversationId: Uuid,
   seq: Type.Integer({ minimum: 1 }),
   senderId: Uuid,
-  kind: Type.Union([Type.Literal('text'), Type.Literal('system')]),
+  kind: Type.Union([
+    Type.Literal('text'),
+    Type.Literal('system'),
+    Type.Literal('photo'),
+    Type.Literal('voice'),
+  ]),
   text: Nullable(Type.String()),
   payload: Nullable(Type.Record(Type.String(), Type.Unknown())),
   replyTo: Nullable(Uuid),
@@ -51,6 +56,7 @@ const summaryProperties = {
   announcement: Nullable(Type.String()),
   ownerId: Nullable(Uuid),
   muteAll: Type.Boolean(),
+  avatarId: Nullable(Uuid),
   memberCount: Type.Integer({ minimum: 0 }),
   lastSeq: Seq,
   createdAt: DateTime,

@@ -71,6 +71,17 @@ function num(value: bigint | string | number | null | undefined): number {
 /** Where a send goes: a conversation I am in, or a person (their direct conversation). */
 export type SendTarget = { conversationId: string } | { userId: string };
 
+/** A message whose kind and payload another domain made (media: `photo`, `voice`). */
+export interface PayloadDraft {
+  id: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  replyTo?: string | undefined;
+  /** What the client id stands for, so that a resend can be told from a different message. */
+  hashParts: readonly unknown[];
+  attach: (trx: Trx, conversationId: string, messageId: string) => Promise<void>;
+}
+
 /** One transaction's events, announced to their audiences after it commits. */
 interface Work {
   trx: Trx;
@@ -368,6 +379,29 @@ export class ChatService {
     return this.conversation(userId, conversationId);
   }
 
+  /**
+   * Sets or clears a group's avatar (the owner and admins; media made the image); every
+   * member hears of it.
+   */
+  async setGroupAvatar(
+    userId: string,
+    conversationId: string,
+    avatarId: string | null,
+  ): Promise<ConversationDetail> {
+    await this.#inGroup(userId, conversationId, async (work, { conv, me, members }) => {
+      if (!isManager(me.role))
+        throw new DomainError('forbidden', 'Only the owner and admins may change the group.');
+      await this.repo.updateConversation(work.trx, conv.id, { avatar_id: avatarId });
+      await this.#conversationEvent(
+        work,
+        conv,
+        'updated',
+        members.map((m) => m.user_id),
+      );
+    });
+    return this.conversation(userId, conversationId);
+  }
+
   /** Any member may invite their friends; those already in are left as they are. */
   async invite(
     userId: string,
@@ -599,6 +633,25 @@ export class ChatService {
     return this.#send(userId, target, input.id, draft);
   }
 
+  /** Sends a message of another domain's kind; its `attach` runs in the send's transaction. */
+  async sendPayload(
+    userId: string,
+    target: SendTarget,
+    input: PayloadDraft,
+  ): Promise<{ message: Message; created: boolean }> {
+    const draft: Draft = {
+      kind: input.kind,
+      body: null,
+      payload: input.payload,
+      attach: input.attach,
+      replyTo: input.replyTo ?? null,
+      mentions: undefined,
+      forwarded: false,
+      hash: hashOf([input.kind, ...input.hashParts, input.replyTo ?? null]),
+    };
+    return this.#send(userId, target, input.id, draft);
+  }
+
   /** Copies a message I can see into another of my conversations, marked forwarded. */
   async forward(
     userId: string,
@@ -813,6 +866,7 @@ export class ChatService {
       announcement: row.announcement,
       ownerId: row.owner_id,
       muteAll: row.mute_all,
+      avatarId: row.avatar_id,
       memberCount,
       lastSeq: Number(row.last_seq),
       createdAt: row.created_at.toISOString(),

@@ -75,7 +75,11 @@ async function prepare(config: Config, demo: boolean): Promise<DatabaseHandle> {
   logger.info({ database: database.kind, applied }, 'database ready');
   if (demo) {
     // The fund's scheduler is off here: the seed accrues a month of history itself.
-    const built = await buildApp({ config: { ...config, logLevel: 'warn', fundScheduler: false }, database, logger });
+    const built = await buildApp({
+      config: { ...config, logLevel: 'warn', fundScheduler: false },
+      database,
+      logger,
+    });
     const seeded = await seedDemo(built.services.identity);
     await seedDemoActivity(built.services, seeded.created);
     await built.close();

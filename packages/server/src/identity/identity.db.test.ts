@@ -123,6 +123,7 @@ describe('signup', () => {
       role: 'user',
       kycTier: 0,
       hasPin: false,
+      avatarId: null,
       createdAt: now,
     } satisfies Record<keyof Me, unknown>);
     expect(body.session).toEqual({

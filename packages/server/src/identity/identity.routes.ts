@@ -31,6 +31,7 @@ export const MeSchema = Type.Object({
   role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
   kycTier: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]),
   hasPin: Type.Boolean(),
+  avatarId: Type.Union([Uuid, Type.Null()]),
   createdAt: DateTime,
 });
 

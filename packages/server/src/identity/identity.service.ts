@@ -70,6 +70,7 @@ function toMe(row: UserRow): Me {
     role: row.role,
     kycTier: row.kyc_tier as KycTier,
     hasPin: row.pin_hash !== null,
+    avatarId: row.avatar_id,
     createdAt: row.created_at.toISOString(),
   };
 }
@@ -148,6 +149,7 @@ export class IdentityService {
       pin_locked_until: null,
       created_at: now,
       updated_at: now,
+      avatar_id: null,
     };
     try {
       await this.db.transaction().execute(async (trx) => {

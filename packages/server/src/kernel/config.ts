@@ -1,5 +1,10 @@
 import { isAbsolute, resolve } from 'node:path';
-import { dbPoolMaxDefault, fundHolidaysMax, fundInstantDailyMaxMinorDefault } from './limits.js';
+import {
+  dbPoolMaxDefault,
+  fundHolidaysMax,
+  fundInstantDailyMaxMinorDefault,
+  mediaLinkTtlSecondsDefault,
+} from './limits.js';
 
 /**
  * Configuration comes from the environment and is validated once at start. A bad value
@@ -32,6 +37,9 @@ export interface Config {
   fundInstantDailyMaxMinor: bigint;
   fundYieldSource: 'published' | 'simulated';
   fundScheduler: boolean;
+  /** Where uploaded media files live; absent → `dataDir/media`. */
+  mediaDir: string | undefined;
+  mediaLinkTtlSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -288,6 +296,19 @@ export const CONFIG_VARS = {
       'Accrue due days and pay out normal redemptions every minute on this node (safe on every node at once).',
     default: 'true',
     parse: boolean,
+  },
+  mediaDir: {
+    name: 'MEDIA_DIR',
+    description:
+      'Where photos, voice messages and avatars are stored (a local directory). Default: `DATA_DIR/media`.',
+    default: undefined,
+    parse: directory,
+  },
+  mediaLinkTtlSeconds: {
+    name: 'MEDIA_LINK_TTL_SECONDS',
+    description: 'How long a signed link to a photo or voice message stays good.',
+    default: String(mediaLinkTtlSecondsDefault),
+    parse: integer(10, 86400),
   },
 } as const satisfies { [K in keyof Config]: VarSpec<Config[K]> };
 

@@ -44,6 +44,8 @@ describe('loadConfig', () => {
       fundInstantDailyMaxMinor: 1_000_000n,
       fundYieldSource: 'published',
       fundScheduler: true,
+      mediaDir: undefined,
+      mediaLinkTtlSeconds: 300,
     });
   });
 

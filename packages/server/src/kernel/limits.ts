@@ -158,3 +158,45 @@ export const fundOrdersListMax = 100;
 export const fundHolidaysMax = 1_000;
 /** One accrual's statements may run this long (a million holders take 8–15 s). */
 export const fundAccrualStatementTimeoutMs = 10 * 60 * 1000;
+// Media (photos, voice messages, avatars)
+/** Bytes of one uploaded photo, as sent. */
+export const photoBytesMax = 20 * 1024 * 1024;
+/** Pixels of one photo (width × height), read from its header before anything is decoded. */
+export const photoPixelsMax = 50_000_000;
+/** Frames kept of an animated GIF or WebP (later frames are dropped). */
+export const photoFramesMax = 100;
+/** Pixels of all the frames kept of an animation together. */
+export const photoAnimationPixelsMax = 100_000_000;
+/** The longer side of a re-encoded photo. */
+export const photoSideMaxPx = 2560;
+/** The longer side of a photo's thumbnail. */
+export const photoThumbSideMaxPx = 320;
+/** The longer side of the image a placeholder is computed from. */
+export const photoPlaceholderSideMaxPx = 100;
+/** Photos in one album message. */
+export const albumPhotosMax = 9;
+/** Bytes of one voice clip (60 s of Opus at 128 kbit/s is under 1 MiB). */
+export const voiceBytesMax = 2 * 1024 * 1024;
+export const voiceDurationMaxSeconds = 60;
+/** How far past the limit a recording that was stopped at the limit may run. */
+export const voiceDurationToleranceMs = 500;
+/** Samples of a voice message's waveform, each 0 to voiceWaveformValueMax. */
+export const voiceWaveformSamplesMax = 100;
+export const voiceWaveformValueMax = 255;
+/** Square avatar sizes made from one upload. */
+export const avatarSizesPx = [64, 256] as const;
+export const avatarBytesMax = 10 * 1024 * 1024;
+/** A signed media link is good for this long. */
+export const mediaLinkTtlSecondsDefault = 300;
+/** Uploads one user may make per minute. */
+export const mediaUploadsPerUserPerMinuteMax = 60;
+/** An upload no message took within this long is deleted. */
+export const mediaUnsentTtlSeconds = 24 * 60 * 60;
+/** How often each node deletes unsent uploads, recalled messages' media and replaced avatars. */
+export const mediaSweepIntervalMs = 10 * 60 * 1000;
+/** Media rows one sweep deletes at most (the next sweep takes the rest). */
+export const mediaSweepBatchMax = 500;
+/** Images one node decodes at once (each may take a few hundred MB while it is decoded). */
+export const imageJobsConcurrentMax = 2;
+/** Images waiting for their turn; past this an upload is told to come back shortly. */
+export const imageJobsQueuedMax = 32;

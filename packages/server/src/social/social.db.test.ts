@@ -46,7 +46,14 @@ async function newUser(displayName?: string): Promise<User> {
 }
 
 function publicOf(u: User, relation: PublicUser['relation']): PublicUser {
-  return { id: u.userId, displayName: u.displayName, username: u.username, region: null, relation };
+  return {
+    id: u.userId,
+    displayName: u.displayName,
+    username: u.username,
+    region: null,
+    avatarId: null,
+    relation,
+  };
 }
 
 function codeOf(res: LightMyRequestResponse): string {

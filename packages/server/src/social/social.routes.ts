@@ -30,6 +30,7 @@ const PublicUserSchema = Type.Object({
   displayName: Type.String(),
   username: Nullable(Type.String()),
   region: Nullable(Type.String()),
+  avatarId: Nullable(Uuid),
   relation: Type.Union([
     Type.Literal('self'),
     Type.Literal('friend'),

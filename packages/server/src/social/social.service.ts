@@ -548,7 +548,13 @@ export class SocialService {
   // ── Views ────────────────────────────────────────────────────────────────
 
   #profile(user: UserRow): Omit<PublicUser, 'relation'> {
-    return { id: user.id, displayName: user.display_name, username: user.username, region: user.region };
+    return {
+      id: user.id,
+      displayName: user.display_name,
+      username: user.username,
+      region: user.region,
+      avatarId: user.avatar_id,
+    };
   }
 
   async #publicUser(viewerId: string, user: UserRow, db: Db = this.db): Promise<PublicUser> {

@@ -1,4 +1,7 @@
 import { randomInt } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { type BuiltApp, buildApp } from '../app.js';
 import type { Clock } from '../kernel/clock.js';
@@ -12,7 +15,7 @@ export interface TestApp extends BuiltApp {
   shutdown(): Promise<void>;
 }
 
-/** Test configuration: the defaults, quiet logs, cheap hashing, no web client. */
+/** Test configuration: the defaults, quiet logs, cheap hashing, no web client, media in a temporary directory. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({}),
@@ -21,6 +24,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     argon2TimeCost: 1,
     webDistDir: '/nonexistent-web-dist',
     bankLatencyMs: 20,
+    mediaDir: mkdtempSync(join(tmpdir(), 'jiaozi-media-')),
     ...overrides,
   };
 }

@@ -28,6 +28,7 @@ const me: Me = {
   bio: '',
   region: null,
   role: 'user',
+  avatarId: null,
   kycTier: 0,
   hasPin: false,
   createdAt: '2025-01-01T00:00:00.000Z',

@@ -27,6 +27,8 @@ import type {
   HistoryPage,
   LoginRequest,
   Me,
+  MediaInfo,
+  MediaLinks,
   Message,
   MessagePage,
   MonthlyTotals,
@@ -39,6 +41,7 @@ import type {
   ReceiveQr,
   ResolvedQr,
   SendFriendRequest,
+  SendMediaRequest,
   SendMessageRequest,
   SessionList,
   SetPinRequest,
@@ -551,6 +554,86 @@ export class ApiClient {
       'DELETE',
       `/v1/conversations/${encodeURIComponent(id)}/messages/${encodeURIComponent(messageId)}`,
     );
+  }
+
+  // ---------- Media ----------
+
+  /**
+   * Uploads a file as multipart/form-data (one part `file`, plus text fields) with
+   * XMLHttpRequest, whose upload events tell `onProgress` how much has gone (0 to 1).
+   * Rejects with `ApiError` like any call; `signal` aborts it.
+   */
+  upload<T>(
+    method: 'POST' | 'PUT',
+    path: string,
+    file: Blob,
+    options: {
+      fields?: Record<string, string>;
+      onProgress?: (fraction: number) => void;
+      signal?: AbortSignal;
+    } = {},
+  ): Promise<T> {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(options.fields ?? {})) form.append(name, value);
+    form.append('file', file, file instanceof File ? file.name : 'upload');
+    const token = this.#getToken();
+    return new Promise<T>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open(method, this.#baseUrl + path);
+      xhr.setRequestHeader('accept', 'application/json');
+      if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
+      xhr.upload.onprogress = (event) => {
+        if (event.lengthComputable && event.total > 0) options.onProgress?.(event.loaded / event.total);
+      };
+      xhr.onerror = () => reject(networkError(new Error('upload failed')));
+      xhr.onabort = () => reject(networkError(new Error('upload aborted')));
+      xhr.onload = () => {
+        let body: unknown;
+        try {
+          body = xhr.responseText === '' ? undefined : JSON.parse(xhr.responseText);
+        } catch {
+          body = undefined;
+        }
+        if (xhr.status >= 200 && xhr.status < 300) {
+          options.onProgress?.(1);
+          resolve(body as T);
+          return;
+        }
+        const error = toApiError(xhr.status, body);
+        if (error.code === 'unauthenticated' && token) this.#onUnauthenticated?.(token);
+        reject(error);
+      };
+      options.signal?.addEventListener('abort', () => xhr.abort(), { once: true });
+      xhr.send(form);
+    });
+  }
+
+  uploadPhoto(file: Blob, onProgress?: (fraction: number) => void): Promise<MediaInfo> {
+    return this.upload('POST', '/v1/media/photos', file, onProgress ? { onProgress } : {});
+  }
+
+  uploadVoice(file: Blob, waveform: readonly number[]): Promise<MediaInfo> {
+    return this.upload('POST', '/v1/media/voice', file, { fields: { waveform: waveform.join(',') } });
+  }
+
+  mediaLinks(id: string): Promise<MediaLinks> {
+    return this.request('GET', `/v1/media/${encodeURIComponent(id)}`);
+  }
+
+  markPlayed(id: string): Promise<void> {
+    return this.request('POST', `/v1/media/${encodeURIComponent(id)}/played`);
+  }
+
+  sendMedia(conversationId: string, body: SendMediaRequest): Promise<Message> {
+    return this.request('POST', `/v1/conversations/${encodeURIComponent(conversationId)}/media`, body);
+  }
+
+  setMyAvatar(file: Blob): Promise<{ avatarId: string }> {
+    return this.upload('PUT', '/v1/me/avatar', file);
+  }
+
+  setGroupAvatar(conversationId: string, file: Blob): Promise<ConversationDetail> {
+    return this.upload('PUT', `/v1/conversations/${encodeURIComponent(conversationId)}/avatar`, file);
   }
 
   markRead(id: string, seq: number): Promise<Watermarks> {

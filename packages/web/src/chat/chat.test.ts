@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { translate } from '../i18n/i18n.js';
 import {
   badgeText,
+  bodyText,
   canRecall,
   canRemoveMember,
   compareConversations,
@@ -141,6 +142,23 @@ describe('text of messages', () => {
     expect(systemText(created, nameOf, t)).toBe('You created the group “Dumplings”');
     const strange = msg(4, { kind: 'system', payload: { event: 'from_the_future' } });
     expect(systemText(strange, nameOf, t)).toBe('Something changed in this chat');
+  });
+
+  it('previews photos and voice messages by what they hold', () => {
+    const opts = { group: true, meId: ME, nameOf, t };
+    const photo = msg(1, {
+      kind: 'photo',
+      text: null,
+      payload: { photos: [{ mediaId: 'm', width: 1, height: 1, placeholder: '', animated: false }] },
+    });
+    expect(previewText(photo, opts)).toBe('Bob: [Photo]');
+    const voice = msg(2, {
+      kind: 'voice',
+      text: null,
+      payload: { voice: { mediaId: 'v', durationMs: 7_400, waveform: [] } },
+    });
+    expect(previewText(voice, opts)).toBe('Bob: [Voice] 0:07');
+    expect(bodyText(voice, zh)).toBe('[语音] 0:07');
   });
 
   it('previews recalled messages and recall notices as "… recalled a message"', () => {

@@ -1,5 +1,6 @@
 import type { ConversationMember, ConversationSummary, Message } from '@jiaozi/protocol';
 import type { Lang, MessageKey, MessageParams } from '../i18n/i18n.js';
+import { formatDuration, voiceOf } from '../media/media.js';
 
 /** Characters (Unicode code points) in one text message, as the server counts them. */
 export const MESSAGE_MAX_LENGTH = 4_000;
@@ -196,6 +197,14 @@ export function isRecallNotice(message: Pick<Message, 'kind' | 'payload'>): bool
 }
 
 /** The one-line preview of a conversation's last message. */
+/** A message's body in one line: its text, or what it holds (`[Photo]`, `[Voice] 0:05`). */
+export function bodyText(message: Pick<Message, 'kind' | 'payload' | 'text'>, t: T): string {
+  if (message.kind === 'photo') return t('media.preview_photo');
+  const voice = voiceOf(message);
+  if (voice) return t('media.preview_voice', { duration: formatDuration(voice.durationMs) });
+  return (message.text ?? '').replace(/\s+/g, ' ').trim();
+}
+
 export function previewText(
   message: Pick<Message, 'kind' | 'senderId' | 'payload' | 'text' | 'recalled'> | null,
   options: { group: boolean; meId: string; nameOf: NameOf; t: T },
@@ -204,7 +213,7 @@ export function previewText(
   const { nameOf, t } = options;
   if (message.recalled) return t('chats.recalled_by', { name: nameOf(message.senderId) });
   if (message.kind === 'system') return systemText(message, nameOf, t);
-  const text = (message.text ?? '').replace(/\s+/g, ' ').trim();
+  const text = bodyText(message, t);
   if (options.group && message.senderId !== options.meId) {
     return t('chats.preview_from', { name: nameOf(message.senderId), text });
   }

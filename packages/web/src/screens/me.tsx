@@ -17,6 +17,7 @@ import {
   ShieldIcon,
 } from '../ui/icons.js';
 import { Page } from '../ui/layout.js';
+import { avatarUrl } from './contacts/common.js';
 
 function RowContent({
   Icon,
@@ -56,8 +57,12 @@ export function MeScreen() {
   return (
     <Page title={t('tabs.me')} tabbed>
       <section className="card me-header">
-        <div className="avatar" aria-hidden="true">
-          {initialOf(me.displayName || me.username || me.phone || '')}
+        <div className="avatar" aria-hidden="true" data-testid="me-avatar">
+          {me.avatarId ? (
+            <img className="avatar-image" src={avatarUrl(me.avatarId, 128)} alt="" />
+          ) : (
+            initialOf(me.displayName || me.username || me.phone || '')
+          )}
         </div>
         <div className="me-names">
           <p className="me-name" data-testid="me-display-name">

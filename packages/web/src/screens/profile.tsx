@@ -4,6 +4,7 @@ import { ROUTES } from '../routes.js';
 import { useMe, useSession } from '../session.js';
 import { FormError, FormSuccess, SubmitButton, TextField, useSubmit } from '../ui/form.js';
 import { Page } from '../ui/layout.js';
+import { AvatarEditor } from './avatar.js';
 
 /** A few common regions offered as suggestions; any ISO 3166 alpha-2 code is accepted. */
 const REGION_SUGGESTIONS = [
@@ -64,6 +65,17 @@ export function ProfileScreen() {
 
   return (
     <Page title={t('profile.title')} back={ROUTES.me}>
+      <section className="card">
+        <AvatarEditor
+          name={me.displayName}
+          avatarId={me.avatarId}
+          testId="profile-avatar"
+          upload={async (file) => {
+            await api.setMyAvatar(file);
+            setMe(await api.me());
+          }}
+        />
+      </section>
       <form className="card form-card" onSubmit={submit} noValidate>
         <FormError error={error} />
         {saved ? <FormSuccess testId="profile-success">{t('profile.saved')}</FormSuccess> : null}

@@ -18,7 +18,7 @@ import {
 } from './contacts.js';
 
 function user(id: string, displayName = id, username: string | null = id): PublicUser {
-  return { id, displayName, username, region: null, relation: 'friend' };
+  return { id, displayName, username, region: null, avatarId: null, relation: 'friend' };
 }
 
 function contact(id: string, name: string, letter: string, sortKey = name.toLowerCase()): Contact {

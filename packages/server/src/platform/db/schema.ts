@@ -18,6 +18,7 @@ export interface UsersTable {
   pin_locked_until: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  avatar_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionsTable {
@@ -246,6 +247,7 @@ export interface ConversationsTable {
   created_by: string;
   created_at: Timestamp;
   last_activity_at: Timestamp;
+  avatar_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ConversationMembersTable {
@@ -345,6 +347,30 @@ export interface FundInstantUsageTable {
   amount: bigint;
 }
 
+export interface MediaTable {
+  id: string;
+  owner_id: string;
+  kind: 'photo' | 'voice' | 'avatar';
+  content_type: string;
+  byte_size: bigint;
+  thumb_content_type: string | null;
+  width: number | null;
+  height: number | null;
+  frames: number;
+  duration_ms: number | null;
+  waveform: number[] | null;
+  placeholder: string | null;
+  conversation_id: string | null;
+  message_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface MediaPlaysTable {
+  media_id: string;
+  user_id: string;
+  played_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -380,6 +406,8 @@ export interface Database {
   fund_incomes: FundIncomesTable;
   fund_accruals: FundAccrualsTable;
   fund_instant_usage: FundInstantUsageTable;
+  media: MediaTable;
+  media_plays: MediaPlaysTable;
 }
 
 export type { Generated };

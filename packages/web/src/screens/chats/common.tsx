@@ -9,8 +9,9 @@ import { CheckIcon } from '../../ui/icons.js';
 import { useLoad } from '../../ui/use-load.js';
 import { Avatar } from '../contacts/common.js';
 
-/** Names of people met in chats, shared by every screen of the page. */
+/** Names and avatars of people met in chats, shared by every screen of the page. */
 const fetchedNames = new Map<string, string>();
+const fetchedAvatars = new Map<string, string | null>();
 
 /**
  * `nameOf(userId)`: "You" for me, the contact name (remark) of a friend, else the public name
@@ -42,6 +43,7 @@ export function usePeople(ids: readonly string[] = []) {
       missing.map(async (id) => {
         const user = await api.user(id);
         fetchedNames.set(id, publicName(user));
+        fetchedAvatars.set(id, user.avatarId);
       }),
     ).then(() => {
       if (live) setRound((n) => n + 1);
@@ -59,7 +61,17 @@ export function usePeople(ids: readonly string[] = []) {
     [byId, me.id, t],
   );
 
-  return { nameOf, contacts };
+  /** The avatar id of a person (null: none, or not known yet). */
+  const avatarOf = useCallback(
+    (userId: string | null): string | null => {
+      if (userId === null) return null;
+      if (userId === me.id) return me.avatarId;
+      return byId.get(userId)?.user.avatarId ?? fetchedAvatars.get(userId) ?? null;
+    },
+    [byId, me.id, me.avatarId],
+  );
+
+  return { nameOf, avatarOf, contacts };
 }
 
 /** A list of friends to choose from: one tap (single) or check boxes (multiple). */
@@ -101,7 +113,7 @@ export function ContactPicker({
                   {checked ? <CheckIcon size={14} /> : null}
                 </span>
               ) : null}
-              <Avatar name={contact.name} size="small" />
+              <Avatar name={contact.name} size="small" avatarId={contact.user.avatarId} />
               <span className="contact-name">{contact.name || publicName(contact.user)}</span>
             </button>
           </li>

@@ -1,4 +1,4 @@
-import type { ConversationDetail, ConversationSummary, Message, Presence } from '@jiaozi/protocol';
+import type { ConversationDetail, ConversationSummary, Message, PhotoItem, Presence } from '@jiaozi/protocol';
 import {
   type KeyboardEvent,
   type PointerEvent,
@@ -11,6 +11,7 @@ import {
   useState,
 } from 'react';
 import {
+  bodyText,
   canRecall,
   clockTime,
   compareConversations,
@@ -31,6 +32,7 @@ import {
 } from '../../chat/chat.js';
 import { formatRelativeTime } from '../../format.js';
 import { useI18n } from '../../i18n/context.js';
+import { photosOf } from '../../media/media.js';
 import { useLiveReload, useSendMessage, useTyping } from '../../realtime/live.js';
 import { Link } from '../../router.js';
 import { pathTo, ROUTES } from '../../routes.js';
@@ -54,6 +56,7 @@ import { Page } from '../../ui/layout.js';
 import { IntentIds, isDefinitiveFailure, uuidv7 } from '../../wallet/ids.js';
 import { Spinner } from '../wallet/common.js';
 import { usePeople } from './common.js';
+import { PhotoAlbum, PhotoPicker, PhotoViewer, VoiceBubble, VoiceButton } from './media.js';
 
 /** A message of mine on its way: kept (with its id) until the server answers. */
 interface Outgoing {
@@ -85,6 +88,7 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
   const [actionError, setActionError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [draft, setDraft] = useState('');
+  const [viewer, setViewer] = useState<{ photos: PhotoItem[]; start: number } | null>(null);
 
   const listRef = useRef<HTMLDivElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
@@ -274,6 +278,13 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
     inputRef.current?.focus();
   };
 
+  /** A photo album or voice message the server took: shown at once, at the bottom. */
+  const sentMedia = useCallback((message: Message) => {
+    if (!live.current) return;
+    atBottom.current = true;
+    setMessages((current) => mergeMessages(current, [message]));
+  }, []);
+
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (event.key !== 'Enter' || event.shiftKey || event.nativeEvent.isComposing) return;
     event.preventDefault();
@@ -419,6 +430,7 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
                   }
                   quoted={item.message.replyTo ? (byId.get(item.message.replyTo) ?? null) : null}
                   onMenu={() => setMenu(item.message)}
+                  onOpenPhotos={(photos, start) => setViewer({ photos, start })}
                 />
               ),
             )}
@@ -445,7 +457,7 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
               <div className="reply-preview" data-testid="reply-preview">
                 <span className="reply-preview-text">
                   <strong>{t('chats.reply_to', { name: nameOf(replyTo.senderId) })}</strong>
-                  <span>{replyTo.text}</span>
+                  <span>{bodyText(replyTo, t)}</span>
                 </span>
                 <button
                   type="button"
@@ -470,6 +482,7 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
               </p>
             ) : (
               <div className="composer">
+                <PhotoPicker conversationId={conversationId} onSent={sentMedia} disabled={!detail} />
                 <textarea
                   ref={inputRef}
                   className="composer-input"
@@ -505,6 +518,7 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
                   <SendIcon size={18} />
                   <span className="composer-send-label">{t('chats.send')}</span>
                 </button>
+                <VoiceButton conversationId={conversationId} onSent={sentMedia} disabled={!detail} />
               </div>
             )}
           </div>
@@ -528,6 +542,9 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
               onRecall={() => recall(menu)}
               onDelete={() => remove(menu)}
             />
+          ) : null}
+          {viewer ? (
+            <PhotoViewer photos={viewer.photos} start={viewer.start} onClose={() => setViewer(null)} />
           ) : null}
           {forwarding ? (
             <ForwardSheet
@@ -577,7 +594,7 @@ function Quote({ quoted, nameOf }: { quoted: Message | null; nameOf: NameOf }) {
   return (
     <span className="bubble-quote" data-testid="message-quote">
       <strong>{nameOf(quoted.senderId)}</strong>
-      {quoted.recalled ? t('chats.recalled') : (quoted.text ?? '')}
+      {quoted.recalled ? t('chats.recalled') : bodyText(quoted, t)}
     </span>
   );
 }
@@ -590,6 +607,7 @@ function MessageItem({
   status,
   quoted,
   onMenu,
+  onOpenPhotos,
 }: {
   message: Message;
   detail: ConversationSummary;
@@ -598,6 +616,7 @@ function MessageItem({
   status: DeliveryStatus | null;
   quoted: Message | null;
   onMenu: () => void;
+  onOpenPhotos: (photos: PhotoItem[], start: number) => void;
 }) {
   const { t, lang } = useI18n();
   const timer = useRef<number | null>(null);
@@ -674,9 +693,15 @@ function MessageItem({
         >
           {message.forwarded ? <span className="bubble-forwarded">{t('chats.forwarded')}</span> : null}
           {message.replyTo ? <Quote quoted={quoted} nameOf={nameOf} /> : null}
-          <span className="bubble-text" data-testid="message-text">
-            {message.text}
-          </span>
+          {message.kind === 'photo' ? (
+            <PhotoAlbum message={message} onOpen={(start) => onOpenPhotos(photosOf(message), start)} />
+          ) : message.kind === 'voice' ? (
+            <VoiceBubble message={message} mine={mine} />
+          ) : (
+            <span className="bubble-text" data-testid="message-text">
+              {message.text}
+            </span>
+          )}
         </div>
         <button
           type="button"

@@ -95,7 +95,13 @@ export function ChatsScreen() {
           {active.length > 0 ? (
             <ul className="list conversation-list" data-testid="conversation-list">
               {active.map((c) => (
-                <ConversationRow key={c.id} conversation={c} nameOf={people.nameOf} meId={me.id} />
+                <ConversationRow
+                  key={c.id}
+                  conversation={c}
+                  nameOf={people.nameOf}
+                  avatarOf={people.avatarOf}
+                  meId={me.id}
+                />
               ))}
             </ul>
           ) : null}
@@ -114,7 +120,13 @@ export function ChatsScreen() {
               {showArchived ? (
                 <ul className="list conversation-list">
                   {archived.map((c) => (
-                    <ConversationRow key={c.id} conversation={c} nameOf={people.nameOf} meId={me.id} />
+                    <ConversationRow
+                      key={c.id}
+                      conversation={c}
+                      nameOf={people.nameOf}
+                      avatarOf={people.avatarOf}
+                      meId={me.id}
+                    />
                   ))}
                 </ul>
               ) : null}
@@ -141,10 +153,12 @@ function payloadIds(c: ConversationSummary): string[] {
 function ConversationRow({
   conversation: c,
   nameOf,
+  avatarOf,
   meId,
 }: {
   conversation: ConversationSummary;
   nameOf: NameOf;
+  avatarOf: (userId: string | null) => string | null;
   meId: string;
 }) {
   const { t, lang } = useI18n();
@@ -164,7 +178,7 @@ function ConversationRow({
         data-pinned={c.pinned}
       >
         <span className="conversation-avatar">
-          <Avatar name={name} />
+          <Avatar name={name} avatarId={c.kind === 'group' ? c.avatarId : avatarOf(c.peerId)} />
           {unread > 0 ? (
             c.muted ? (
               <span className="unread-dot" aria-hidden="true" />

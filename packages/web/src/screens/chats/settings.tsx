@@ -11,6 +11,7 @@ import { FormError, FormSuccess, SubmitButton, SwitchRow, TextField, useSubmit }
 import { LogoutIcon, UserPlusIcon } from '../../ui/icons.js';
 import { Page } from '../../ui/layout.js';
 import { useLoad } from '../../ui/use-load.js';
+import { AvatarEditor } from '../avatar.js';
 import { Avatar } from '../contacts/common.js';
 import { Spinner, useAction } from '../wallet/common.js';
 import { ContactPicker, usePeople } from './common.js';
@@ -39,7 +40,7 @@ export function ConversationSettingsScreen({ conversationId }: { conversationId:
   const loaded = useLoad(() => api.conversation(conversationId), [api, conversationId]);
   useLiveReload(['chat.conversation'], loaded.reload);
   const detail = loaded.data;
-  const { nameOf, contacts } = usePeople(detail?.members.map((m) => m.userId) ?? []);
+  const { nameOf, avatarOf, contacts } = usePeople(detail?.members.map((m) => m.userId) ?? []);
   const action = useAction();
   const [confirmLeave, setConfirmLeave] = useState(false);
   const [inviting, setInviting] = useState(false);
@@ -112,6 +113,16 @@ export function ConversationSettingsScreen({ conversationId }: { conversationId:
   return (
     <Page title={t('chats.settings')} back={back}>
       <FormError error={action.error} />
+      {manager ? (
+        <section className="card">
+          <AvatarEditor
+            name={detail.name ?? ''}
+            avatarId={detail.avatarId}
+            testId="settings-avatar"
+            upload={async (file) => loaded.setData(await api.setGroupAvatar(conversationId, file))}
+          />
+        </section>
+      ) : null}
       <h2 className="section-title">
         {group ? t('chats.members', { count: detail.members.length }) : conversationName(detail, nameOf, t)}
       </h2>
@@ -126,7 +137,7 @@ export function ConversationSettingsScreen({ conversationId }: { conversationId:
                 data-user-id={member.userId}
                 data-role={member.role}
               >
-                <Avatar name={name} size="small" />
+                <Avatar name={name} size="small" avatarId={avatarOf(member.userId)} />
                 <Link to={pathTo('contact', { userId: member.userId })} className="contact-name member-name">
                   {member.userId === me.id ? t('chats.me_suffix', { name: me.displayName }) : name}
                 </Link>

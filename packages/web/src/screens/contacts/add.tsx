@@ -266,7 +266,7 @@ function SearchResult({ found, onChange }: { found: Found; onChange: (user: Publ
   return (
     <section className="card search-result" data-testid="search-result" data-relation={user.relation}>
       <div className="search-result-head">
-        <Avatar name={name} size="large" />
+        <Avatar name={name} size="large" avatarId={user.avatarId} />
         <div className="search-result-names">
           <p className="search-result-name">{name}</p>
           {meta ? <p className="search-result-meta">{meta}</p> : null}
@@ -331,7 +331,7 @@ function MyQr() {
     <Page title={t('add.my_qr')} back={ROUTES.contactsAdd}>
       <section className="card qr-card">
         <div className="qr-owner">
-          <Avatar name={name} />
+          <Avatar name={name} avatarId={me.avatarId} />
           <span className="payee-main">
             <span className="payee-name">{name}</span>
             <span className="payee-meta">{handleOf(me)}</span>

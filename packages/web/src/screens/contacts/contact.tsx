@@ -104,7 +104,7 @@ export function ContactScreen({ userId }: { userId: string }) {
   return (
     <Page title={title} back={ROUTES.contacts}>
       <section className="card contact-card" data-testid="contact-card" data-user-id={user.id}>
-        <Avatar name={name} size="large" />
+        <Avatar name={name} size="large" avatarId={user.avatarId} />
         <div className="contact-card-names">
           <p className="contact-card-name" data-testid="contact-name">
             {name}

@@ -170,7 +170,7 @@ function ContactRow({ contact, letter }: { contact: Contact; letter: string }) {
         data-user-id={contact.user.id}
         data-letter={letter}
       >
-        <Avatar name={contact.name} size="small" />
+        <Avatar name={contact.name} size="small" avatarId={contact.user.avatarId} />
         <span className="contact-name">{contact.name}</span>
       </Link>
     </li>

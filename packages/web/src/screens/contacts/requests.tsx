@@ -145,7 +145,7 @@ function RequestRow({
       data-direction={direction}
     >
       <Link to={pathTo('contact', { userId: other.id })} className="friend-request-who">
-        <Avatar name={name} />
+        <Avatar name={name} avatarId={other.avatarId} />
         <span className="request-main">
           <span className="request-name">{direction === 'incoming' ? name : t('requests.to', { name })}</span>
           <span className="request-meta">

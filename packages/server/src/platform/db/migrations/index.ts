@@ -6,6 +6,7 @@ import * as m0004 from './0004_social.js';
 import * as m0005 from './0005_chat.js';
 import * as m0006 from './0006_presence.js';
 import * as m0008 from './0008_fund.js';
+import * as m0009 from './0009_media.js';
 import * as m0010 from './0010_ledger_speed.js';
 
 /**
@@ -20,5 +21,6 @@ export const migrations: Record<string, Migration> = {
   '0005_chat': m0005,
   '0006_presence': m0006,
   '0008_fund': m0008,
+  '0009_media': m0009,
   '0010_ledger_speed': m0010,
 };
