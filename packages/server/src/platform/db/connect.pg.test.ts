@@ -7,12 +7,8 @@ import { connectPostgres } from './connect.js';
 
 describe('the Postgres pool', () => {
   it('outlives its idle connections being terminated, and reconnects', async () => {
-    const database = await createTestDatabase();
-    const name = (await sql<{ d: string }>`SELECT current_database() AS d`.execute(database.db)).rows[0]
-      ?.d as string;
-    await database.close().catch(() => undefined);
-    // A handle of our own on a copy made for this test (createTestDatabase's is closed).
-    const copy = await createTestDatabase();
+    // A database of its own, and a pool of ours on it beside the test handle's.
+    const copy = await createTestDatabase({ poolMax: 1 });
     const url = inject('testDatabaseUrl');
     const copyName = (await sql<{ d: string }>`SELECT current_database() AS d`.execute(copy.db)).rows[0]
       ?.d as string;
