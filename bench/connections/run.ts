@@ -88,14 +88,8 @@ const devices = arg('devices', 5);
 const holdSeconds = arg('hold-seconds', 30);
 const port = 19_000 + Math.floor(Math.random() * 400);
 
-async function call(method: string, path: string, token: string | null, body?: unknown) {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await callServer(port, method, path, token, body);
-    } catch (error) {
-      if (attempt >= 2) throw error;
-    }
-  }
+function call(method: string, path: string, token: string | null, body?: unknown) {
+  return callServer(port, method, path, token, body);
 }
 
 function ask(children: ChildProcess[], message: string, type: ChildReport['type']): Promise<ChildReport[]> {

@@ -40,15 +40,8 @@ interface User {
   token: string;
 }
 
-async function call(method: string, path: string, token: string | null, body?: unknown) {
-  // A kept-alive socket the server has just closed fails once; a second attempt opens a new one.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await callServer(port, method, path, token, body);
-    } catch (error) {
-      if (attempt >= 2) throw error;
-    }
-  }
+function call(method: string, path: string, token: string | null, body?: unknown) {
+  return callServer(port, method, path, token, body);
 }
 
 async function signUp(n: number, prefix: string): Promise<User[]> {

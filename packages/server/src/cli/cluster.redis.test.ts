@@ -1,10 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callServer, serverEnv, startServer } from '../test/processes.js';
+import { adminQuery, callServer, serverEnv, startServer, testAdminUrl } from '../test/processes.js';
 
-const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** Pids of the live (not zombie) child processes of `pid`. */
@@ -39,19 +37,9 @@ describe('serve --workers', () => {
   const port = 16_000 + Math.floor(Math.random() * 1000);
   let primary: ChildProcess;
 
-  async function admin(query: string): Promise<void> {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(query);
-    } finally {
-      await client.end();
-    }
-  }
-
   beforeAll(async () => {
-    await admin(`CREATE DATABASE "${dbName}"`);
-    const url = new URL(adminUrl);
+    await adminQuery(`CREATE DATABASE "${dbName}"`);
+    const url = new URL(testAdminUrl);
     url.pathname = `/${dbName}`;
     primary = await startServer(
       port,
@@ -64,7 +52,7 @@ describe('serve --workers', () => {
   afterAll(async () => {
     if (primary && primary.exitCode === null) primary.kill('SIGKILL');
     for (const pid of primary?.pid ? childrenOf(primary.pid) : []) process.kill(pid, 'SIGKILL');
-    await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
   });
 
   it('serves from two workers, replaces one that dies, and stops them all on SIGTERM', async () => {

@@ -1,12 +1,10 @@
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import type { ServerFrame } from '@jiaozi/protocol';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { newId } from '../kernel/ids.js';
-import { callServer, serverEnv, startServer } from '../test/processes.js';
+import { adminQuery, callServer, serverEnv, startServer, testAdminUrl } from '../test/processes.js';
 
-const adminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /**
@@ -20,18 +18,8 @@ describe('two server processes, one Postgres, one Redis', () => {
   const ports = [18_000 + Math.floor(Math.random() * 500), 18_500 + Math.floor(Math.random() * 500)] as const;
   let socket: WebSocket | undefined;
 
-  async function admin(query: string): Promise<void> {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(query);
-    } finally {
-      await client.end();
-    }
-  }
-
   async function start(port: number): Promise<ChildProcess> {
-    const url = new URL(adminUrl);
+    const url = new URL(testAdminUrl);
     url.pathname = `/${dbName}`;
     const child = await startServer(
       port,
@@ -44,7 +32,7 @@ describe('two server processes, one Postgres, one Redis', () => {
   const call = callServer;
 
   beforeAll(async () => {
-    await admin(`CREATE DATABASE "${dbName}"`);
+    await adminQuery(`CREATE DATABASE "${dbName}"`);
     // The first node migrates; the second starts on the migrated database.
     await start(ports[0]);
     await start(ports[1]);
@@ -53,7 +41,7 @@ describe('two server processes, one Postgres, one Redis', () => {
     socket?.terminate();
     for (const n of nodes) n.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 200));
-    await admin(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
   });
 
   it('delivers across nodes through Redis, and from the log when Redis drops', {

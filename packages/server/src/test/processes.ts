@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 
@@ -50,8 +51,27 @@ export async function startServer(
   throw new Error(`the server on port ${port} did not start`);
 }
 
-/** One JSON request to a server process; `json` is null when the answer has no JSON body. */
+/**
+ * One JSON request to a server process; `json` is null when the answer has no JSON body.
+ * Tried up to three times: a kept-alive socket the server has just closed fails once.
+ */
 export async function callServer(
+  port: number,
+  method: string,
+  path: string,
+  token: string | null,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> | null }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await callServerOnce(port, method, path, token, body);
+    } catch (error) {
+      if (attempt >= 2) throw error;
+    }
+  }
+}
+
+async function callServerOnce(
   port: number,
   method: string,
   path: string,
@@ -67,4 +87,18 @@ export async function callServer(
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   return { status: res.status, json: (await res.json().catch(() => null)) as Record<string, unknown> | null };
+}
+
+/** Postgres that server processes of tests run on (they create and drop their own databases). */
+export const testAdminUrl = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** One statement as the Postgres admin (CREATE / DROP DATABASE for a test's server processes). */
+export async function adminQuery(query: string): Promise<void> {
+  const client = new pg.Client({ connectionString: testAdminUrl });
+  await client.connect();
+  try {
+    await client.query(query);
+  } finally {
+    await client.end();
+  }
 }
