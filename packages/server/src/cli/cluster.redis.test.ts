@@ -60,7 +60,7 @@ describe('serve --workers', () => {
     const workers = await until(() => {
       const list = childrenOf(pid);
       return list.length === 2 ? list : null;
-    }, 30_000);
+    }, 60_000);
 
     const signup = await callServer(port, 'POST', '/v1/auth/signup', null, {
       username: `cluster_${process.pid}`,
@@ -92,5 +92,5 @@ describe('serve --workers', () => {
     primary.kill('SIGTERM');
     expect(await exited).toBe(0);
     for (const worker of replaced) expect(() => process.kill(worker, 0)).toThrow();
-  }, 90_000);
+  }, 150_000);
 });
