@@ -4,6 +4,7 @@ import { WS_CLOSE } from '@jiaozi/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { newId } from '../kernel/ids.js';
+import { messagesPerUserPerMinuteMax } from '../kernel/limits.js';
 import { outboxFor, writeOutbox } from '../platform/outbox/outbox.js';
 import { createTestApp, signupClient, type TestApp } from '../test/app.js';
 
@@ -236,6 +237,43 @@ describe('realtime over /v1/ws', () => {
     early.send({ type: 'call', ref: 'x', method: 'messages.send', params });
     await early.until(() => early.closed);
     expect(early.closed?.code).toBe(WS_CLOSE.malformedFrame);
+  });
+
+  it('counts socket sends and HTTP sends in one flood limit', async () => {
+    const a = await signupClient(t.app);
+    const b = await signupClient(t.app);
+    const req = await a.request('POST', '/v1/friend-requests', { id: newId(), to: { userId: b.userId } });
+    expect((await b.request('POST', `/v1/friend-requests/${req.json().id}/accept`)).statusCode).toBe(200);
+    const conv = (await a.request('POST', '/v1/conversations/direct', { userId: b.userId })).json() as {
+      id: string;
+    };
+    const half = messagesPerUserPerMinuteMax / 2;
+    for (let i = 0; i < half; i++) {
+      const res = await a.request('POST', `/v1/conversations/${conv.id}/messages`, {
+        id: newId(),
+        text: `h${i}`,
+      });
+      expect(res.statusCode).toBe(201);
+    }
+    const sa = await connect(a.token, null);
+    // Sent together: one burst, checked one at a time.
+    for (let i = 0; i <= half; i++) {
+      sa.send({
+        type: 'call',
+        ref: `f${i}`,
+        method: 'messages.send',
+        params: { conversationId: conv.id, id: newId(), text: `s${i}` },
+      });
+    }
+    await sa.until(() => sa.frames.filter((f) => f.type === 'result').length === half + 1, 5000);
+    const results = sa.frames.flatMap((f) => (f.type === 'result' ? [f] : []));
+    expect(results.filter((r) => 'result' in r)).toHaveLength(half);
+    const refused = results.filter((r) => 'error' in r);
+    expect(refused).toHaveLength(1);
+    // The last of the burst, with when to try again.
+    expect(refused[0]).toMatchObject({ ref: `f${half}`, error: { code: 'rate_limited' } });
+    const error = (refused[0] as { error: { details?: Record<string, unknown> } }).error;
+    expect(Number(error.details?.retryAfterSeconds)).toBeGreaterThan(0);
   });
 
   it('delivers what a real change writes, as it commits: a friend request', async () => {

@@ -226,6 +226,25 @@ export function socketRequest(app: App, userId: string): FastifyRequest {
 }
 
 /**
+ * Runs `fn` after every earlier call under the same key has finished. The in-process store
+ * of the rate limiter hands each caller one shared counter object and is read after an
+ * await, so a burst of checks under one key (calls arriving together over a socket) would
+ * all see the burst's final count; one at a time per key, each sees its own.
+ */
+function oneAtATime() {
+  const tails = new Map<string, Promise<unknown>>();
+  return <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const run = (tails.get(key) ?? Promise.resolve()).then(fn, fn);
+    const tail = run.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return run;
+  };
+}
+
+/**
  * A preHandler that counts the request in every given bucket (in Redis when configured, so
  * all nodes share the counts) and answers 429 `rate_limited` once any bucket is over.
  */
@@ -237,10 +256,11 @@ export function rateLimited(app: App, buckets: readonly RateLimitBucket[]) {
       timeWindow: b.windowMs,
       keyGenerator: (request) => `${b.bucket}:${b.key(request)}`,
     }),
+    serial: oneAtATime(),
   }));
   return async function rateLimitGuard(request: FastifyRequest): Promise<void> {
-    for (const { bucket, check } of checks) {
-      const result = await check(request);
+    for (const { bucket, check, serial } of checks) {
+      const result = await serial(bucket.key(request), () => check(request));
       if (!result.isAllowed && result.isExceeded) {
         const retryAfterSeconds = Math.max(1, result.ttlInSeconds);
         request.log.warn({ bucket: bucket.bucket }, 'rate limited');
