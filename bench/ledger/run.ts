@@ -27,7 +27,15 @@ import {
 import { connectPostgres } from '../../packages/server/src/platform/db/connect.js';
 import { migrateToLatest } from '../../packages/server/src/platform/db/migrate.js';
 import type { Database } from '../../packages/server/src/platform/db/schema.js';
-import { arg, dropDatabase, percentile, pgbenchTps, recreateDatabase } from '../common.js';
+import {
+  arg,
+  cpuSecondsBetween,
+  dropDatabase,
+  percentile,
+  pgbenchTps,
+  postgresCpuSnapshot,
+  recreateDatabase,
+} from '../common.js';
 
 const seconds = arg('seconds', 30);
 const submitters = arg('submitters', 64);
@@ -49,6 +57,9 @@ interface RunResult {
   p50Ms: number;
   p99Ms: number;
   batches: number;
+  /** CPU per transfer of this process (the service and the load) and of Postgres. */
+  nodeCpuUs: number;
+  postgresCpuUs: number;
 }
 
 async function ledgerRun(
@@ -64,6 +75,10 @@ async function ledgerRun(
   const batches = async () =>
     Number((await sql<{ n: string }>`SELECT count(*)::text AS n FROM ledger_batches`.execute(db)).rows[0]?.n);
   const batchesBefore = await batches();
+  const database = (await sql<{ d: string }>`SELECT current_database() AS d`.execute(db)).rows[0]
+    ?.d as string;
+  const pgBefore = postgresCpuSnapshot(database);
+  const nodeBefore = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: submitters }, async () => {
@@ -90,6 +105,8 @@ async function ledgerRun(
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const node = process.cpuUsage(nodeBefore);
+  const postgres = cpuSecondsBetween(pgBefore, postgresCpuSnapshot(database));
   const batchesAfter = await batches();
   latencies.sort((a, b) => a - b);
   return {
@@ -99,13 +116,16 @@ async function ledgerRun(
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     batches: batchesAfter - batchesBefore,
+    nodeCpuUs: (node.user + node.system) / Math.max(1, latencies.length),
+    postgresCpuUs: (postgres * 1e6) / Math.max(1, latencies.length),
   };
 }
 
 function show(name: string, r: RunResult, baselineTps: number): void {
   console.log(
     `${name}: ${r.transfers} transfers (${r.failed} refused) in ${r.batches} batches → ${r.perSecond.toFixed(0)} transfers/s, ` +
-      `p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ratio to pgbench ${(r.perSecond / baselineTps).toFixed(2)}`,
+      `p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ratio to pgbench ${(r.perSecond / baselineTps).toFixed(2)}; ` +
+      `CPU per transfer: this process (service and load) ${r.nodeCpuUs.toFixed(0)} µs, Postgres ${r.postgresCpuUs.toFixed(0)} µs`,
   );
 }
 
