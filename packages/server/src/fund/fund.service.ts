@@ -18,8 +18,8 @@ import {
   AccountCode,
   available,
   type LedgerService,
+  plainTransfer,
   TransferFlag,
-  type TransferInput,
   type TransferResult,
 } from '../ledger/ledger.service.js';
 import type { Database } from '../platform/db/schema.js';
@@ -157,29 +157,6 @@ export class FundService {
 
   #announce(userIds: readonly string[]): void {
     this.options.announcer?.announce(userIds);
-  }
-
-  #transfer(
-    id: string,
-    debit: string,
-    credit: string,
-    amount: bigint,
-    code: string,
-    userData: Record<string, unknown> | null,
-    extra: Partial<TransferInput> = {},
-  ): TransferInput {
-    return {
-      id,
-      debitAccountId: debit,
-      creditAccountId: credit,
-      amount,
-      code,
-      flags: 0,
-      pendingId: null,
-      timeoutSeconds: 0,
-      userData: userData === null ? null : JSON.stringify(userData),
-      ...extra,
-    };
   }
 
   // ── Figures ───────────────────────────────────────────────────────────
@@ -360,7 +337,7 @@ export class FundService {
       const { tradeDay, effectiveDay } = days ?? settlementDay(this.calendar, now);
       await this.repo.lockHolding(trx, userId, now);
       const [result] = await this.ledger.applyInTransaction(trx, [
-        this.#transfer(id, wallet.id, this.poolAccountId, amount, 'fund_subscribe', {
+        plainTransfer(id, wallet.id, this.poolAccountId, amount, 'fund_subscribe', {
           kind: 'fund',
           from: userId,
           note: 'Fund subscription',
@@ -436,7 +413,7 @@ export class FundService {
         ({ tradeDay, effectiveDay } = settlementDay(this.calendar, now));
       }
       const [result] = await this.ledger.applyInTransaction(trx, [
-        this.#transfer(
+        plainTransfer(
           input.id,
           this.poolAccountId,
           wallet.id,
@@ -596,7 +573,7 @@ export class FundService {
       if (total > 0n) {
         transferId = stepId(sha256(`fund:accrual:${date}`));
         const [r] = await this.ledger.applyInTransaction(trx, [
-          this.#transfer(transferId, this.incomeAccountId, this.poolAccountId, total, 'fund_income', {
+          plainTransfer(transferId, this.incomeAccountId, this.poolAccountId, total, 'fund_income', {
             kind: 'fund_income',
             day: date,
           }),

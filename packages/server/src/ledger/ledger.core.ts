@@ -60,6 +60,33 @@ export interface TransferInput {
   userData: string | null;
 }
 
+/**
+ * A plain transfer of `amount` from `debit` to `credit`, its user data the given object as
+ * JSON; `extra` sets flags, a pending id or a timeout.
+ */
+export function plainTransfer(
+  id: string,
+  debit: string,
+  credit: string,
+  amount: bigint,
+  code: string,
+  userData: object | null,
+  extra: Partial<TransferInput> = {},
+): TransferInput {
+  return {
+    id,
+    debitAccountId: debit,
+    creditAccountId: credit,
+    amount,
+    code,
+    flags: 0,
+    pendingId: null,
+    timeoutSeconds: 0,
+    userData: userData === null ? null : JSON.stringify(userData),
+    ...extra,
+  };
+}
+
 /** A transfer as stored: its input with resolved accounts and amount, and its state. */
 export interface Transfer extends TransferInput {
   /** The submission's fingerprint: a retry is the same transfer when these are equal. */

@@ -33,6 +33,7 @@ import {
   type LedgerErrorCode,
   type LedgerService,
   type Transfer as LedgerTransfer,
+  plainTransfer,
   TransferFlag,
   type TransferInput,
   type TransferResult,
@@ -209,7 +210,7 @@ export class WalletService {
     assert(amountMinor > 0n, 'a credit is positive');
     const account = await this.wallet(userId);
     const [result] = await this.ledger.submit([
-      this.#transfer(newId(this.clock), this.#bank, account.id, amountMinor, 'topup', {
+      plainTransfer(newId(this.clock), this.#bank, account.id, amountMinor, 'topup', {
         kind: 'topup',
         to: userId,
         note,
@@ -278,7 +279,7 @@ export class WalletService {
       );
     }
     const meta: TransferMeta = { kind: 'topup', to: userId };
-    const hold = this.#transfer(input.id, this.#bank, account.id, amount, 'topup', meta, {
+    const hold = plainTransfer(input.id, this.#bank, account.id, amount, 'topup', meta, {
       flags: TransferFlag.pending,
       timeoutSeconds: limits.topUpHoldSeconds,
     });
@@ -320,7 +321,7 @@ export class WalletService {
     let created = false;
     try {
       const [result] = await this.ledger.submit([
-        this.#transfer(input.id, account.id, this.#bank, amount, 'withdrawal', transferMeta, {
+        plainTransfer(input.id, account.id, this.#bank, amount, 'withdrawal', transferMeta, {
           flags: TransferFlag.pending,
           timeoutSeconds: limits.withdrawalHoldSeconds,
         }),
@@ -535,29 +536,6 @@ export class WalletService {
     }
   }
 
-  #transfer(
-    id: string,
-    debit: string,
-    credit: string,
-    amount: bigint,
-    code: string,
-    meta: TransferMeta,
-    extra: Partial<TransferInput> = {},
-  ): TransferInput {
-    return {
-      id,
-      debitAccountId: debit,
-      creditAccountId: credit,
-      amount,
-      code,
-      flags: 0,
-      pendingId: null,
-      timeoutSeconds: 0,
-      userData: JSON.stringify(meta),
-      ...extra,
-    };
-  }
-
   /**
    * Sends money to another user. A retry with the same id answers the original transfer
    * (created: false) without asking for the PIN again; the same id with a different body is
@@ -582,7 +560,7 @@ export class WalletService {
       this.wallet(payee.id),
     ]);
     const amount = BigInt(input.amountMinor);
-    const t = this.#transfer(input.id, from.id, to.id, amount, kind === 'paycode' ? 'paycode' : 'p2p', {
+    const t = plainTransfer(input.id, from.id, to.id, amount, kind === 'paycode' ? 'paycode' : 'p2p', {
       kind,
       from: payerId,
       to: payee.id,
@@ -773,7 +751,7 @@ export class WalletService {
     this.#checkAmount(row.amount, payer.kyc_tier);
     await this.identity.verifyPin(userId, input.pin, meta);
     await this.#reserve(userId, row.amount, payer.kyc_tier);
-    const t = this.#transfer(input.transferId, from.id, to.id, row.amount, 'p2p', {
+    const t = plainTransfer(input.transferId, from.id, to.id, row.amount, 'p2p', {
       kind: 'transfer',
       from: payer.id,
       to: requester.id,
@@ -950,7 +928,7 @@ export class WalletService {
       ]);
       const amount = BigInt(input.amountMinor);
       this.#checkAmount(amount, payer.kyc_tier);
-      const t = this.#transfer(input.id, from.id, to.id, amount, 'paycode', {
+      const t = plainTransfer(input.id, from.id, to.id, amount, 'paycode', {
         kind: 'paycode',
         from: payerId,
         to: merchantId,
