@@ -1,11 +1,11 @@
-import type { ConversationDetail, ErrorBody, Message } from '@jiaozi/protocol';
-import type { LightMyRequestResponse } from 'fastify';
+import type { ConversationDetail, Message } from '@jiaozi/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../kernel/ids.js';
 import type { DatabaseHandle } from '../platform/db/connect.js';
 import { outboxFor } from '../platform/outbox/outbox.js';
 import { type Client, createTestApp, signupClient, type TestApp } from '../test/app.js';
 import { createTestDatabase } from '../test/db.js';
+import { befriend, tally } from '../test/http.js';
 
 /** Real concurrency against Postgres: many sends into one conversation, many copies of one. */
 let database: DatabaseHandle;
@@ -20,22 +20,6 @@ afterAll(async () => {
   await t?.shutdown();
   await database?.close();
 });
-
-function tally(responses: readonly LightMyRequestResponse[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of responses) {
-    const code = r.statusCode >= 400 ? ` ${(r.json() as ErrorBody).error.code}` : '';
-    out[`${r.statusCode}${code}`] = (out[`${r.statusCode}${code}`] ?? 0) + 1;
-  }
-  return out;
-}
-
-async function befriend(a: Client, b: Client): Promise<void> {
-  const req = await a.request('POST', '/v1/friend-requests', { id: newId(), to: { userId: b.userId } });
-  expect(req.statusCode, req.body).toBe(201);
-  const res = await b.request('POST', `/v1/friend-requests/${(req.json() as { id: string }).id}/accept`);
-  expect(res.statusCode, res.body).toBe(200);
-}
 
 async function seqsIn(conversationId: string): Promise<number[]> {
   const rows = await database.db

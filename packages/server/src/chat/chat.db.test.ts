@@ -6,13 +6,13 @@ import type {
   Message,
   MessagePage,
 } from '@jiaozi/protocol';
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../kernel/clock.js';
 import { newId } from '../kernel/ids.js';
 import { messagesPerUserPerMinuteMax, messageTextMaxLength, recallWindowSeconds } from '../kernel/limits.js';
 import { outboxFor } from '../platform/outbox/outbox.js';
 import { type Client, createTestApp, signupClient, type TestApp } from '../test/app.js';
+import { befriend, expectError, ok } from '../test/http.js';
 
 let t: TestApp;
 const clock = new ManualClock('2026-11-25T08:00:00.000Z');
@@ -26,24 +26,6 @@ afterAll(async () => {
 });
 
 // ── Helpers ──────────────────────────────────────────────────────────────────
-
-function expectError(res: LightMyRequestResponse, status: number, code: string): void {
-  expect(res.statusCode, res.body).toBe(status);
-  expect((res.json() as ErrorBody).error.code).toBe(code);
-}
-
-function ok<T>(res: LightMyRequestResponse, status = 200): T {
-  expect(res.statusCode, res.body).toBe(status);
-  return (res.statusCode === 204 ? null : res.json()) as T;
-}
-
-async function befriend(a: Client, b: Client): Promise<void> {
-  const req = ok<{ id: string }>(
-    await a.request('POST', '/v1/friend-requests', { id: newId(), to: { userId: b.userId } }),
-    201,
-  );
-  ok(await b.request('POST', `/v1/friend-requests/${req.id}/accept`));
-}
 
 async function friends(n: number): Promise<Client[]> {
   const users = await Promise.all(Array.from({ length: n }, () => signupClient(t.app)));

@@ -1,7 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConversationDetail, ErrorBody, Me, MediaInfo, MediaLinks, Message } from '@jiaozi/protocol';
-import type { LightMyRequestResponse } from 'fastify';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../kernel/clock.js';
@@ -9,6 +8,7 @@ import { newId } from '../kernel/ids.js';
 import { mediaLinkTtlSecondsDefault, photoBytesMax, recallWindowSeconds } from '../kernel/limits.js';
 import { outboxFor } from '../platform/outbox/outbox.js';
 import { type Client, createTestApp, nextIp, signupClient, type TestApp } from '../test/app.js';
+import { befriend, expectError, ok } from '../test/http.js';
 import {
   cameraJpeg,
   jpegMarkers,
@@ -38,16 +38,6 @@ afterAll(async () => {
 
 // ── Helpers ──────────────────────────────────────────────────────────────────
 
-function expectError(res: LightMyRequestResponse, status: number, code: string): void {
-  expect(res.statusCode, res.body).toBe(status);
-  expect((res.json() as ErrorBody).error.code).toBe(code);
-}
-
-function ok<T>(res: LightMyRequestResponse, status = 200): T {
-  expect(res.statusCode, res.body).toBe(status);
-  return (res.statusCode === 204 ? null : res.json()) as T;
-}
-
 function upload(c: Client, url: string, body: MultipartBody, method: 'POST' | 'PUT' = 'POST') {
   return t.app.inject({
     method,
@@ -69,14 +59,6 @@ function uploadVoice(c: Client, bytes: Uint8Array, waveform = '0,10,200,255,40')
 /** Fetches a signed link without any session, as an <img> or <audio> element does. */
 function fetchLink(url: string, headers: Record<string, string> = {}) {
   return t.app.inject({ method: 'GET', url, headers, remoteAddress: nextIp() });
-}
-
-async function befriend(a: Client, b: Client): Promise<void> {
-  const req = ok<{ id: string }>(
-    await a.request('POST', '/v1/friend-requests', { id: newId(), to: { userId: b.userId } }),
-    201,
-  );
-  ok(await b.request('POST', `/v1/friend-requests/${req.id}/accept`));
 }
 
 async function pair(): Promise<[Client, Client]> {
