@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../packages/server/src/admin/demo.js';
+import type { TestApp } from '../packages/server/src/test/app.js';
 
 export const ARTIFACTS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
 
@@ -53,4 +55,16 @@ export async function logInAsDemo(
   await page.getByTestId('login-password').fill(DEMO_PASSWORD);
   await page.getByTestId('login-submit').click();
   return page;
+}
+
+/** Serves the test app on a free loopback port for the browser; its base URL. */
+export async function serveForBrowser(t: TestApp): Promise<string> {
+  await t.app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+}
+
+/** Closes the browser, then the app and its database (either may not have started). */
+export async function closeAll(browser: Browser | undefined, t: TestApp | undefined): Promise<void> {
+  await browser?.close();
+  await t?.shutdown();
 }

@@ -1,10 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_PASSWORD, seedDemo } from '../packages/server/src/admin/demo.js';
 import { createTestApp, nextIp, type TestApp } from '../packages/server/src/test/app.js';
 import { uuidv7 } from '../packages/web/src/wallet/ids.js';
-import { artifactPath, launchChromium, logInAsDemo } from './browser.js';
+import { artifactPath, closeAll, launchChromium, logInAsDemo, serveForBrowser } from './browser.js';
 
 /**
  * The Chats tab in three browsers: alice opens a chat with bob and says hello, bob's open list
@@ -56,14 +55,10 @@ describe('chats in the browser', () => {
     const [alice, bob, carol] = [await token('alice'), await token('bob'), await token('carol')];
     await befriend('alice', alice, 'bob', bob);
     await befriend('alice', alice, 'carol', carol);
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    baseUrl = await serveForBrowser(t);
     browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.shutdown();
-  });
+  afterAll(() => closeAll(browser, t));
 
   async function logIn(username: string, locale = 'en-US'): Promise<Page> {
     const page = await logInAsDemo(browser, baseUrl, username, locale);

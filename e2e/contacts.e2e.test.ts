@@ -1,9 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { seedDemo } from '../packages/server/src/admin/demo.js';
 import { createTestApp, type TestApp } from '../packages/server/src/test/app.js';
-import { artifactPath, launchChromium, logInAsDemo } from './browser.js';
+import { artifactPath, closeAll, launchChromium, logInAsDemo, serveForBrowser } from './browser.js';
 
 /**
  * "My Friend" in two browsers: bob finds carol by username and asks to be friends, carol
@@ -17,14 +16,10 @@ describe('contacts in the browser', () => {
   beforeAll(async () => {
     t = await createTestApp({ config: { webDistDir: inject('webDistDir') } });
     await seedDemo(t.services.identity);
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    baseUrl = await serveForBrowser(t);
     browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.shutdown();
-  });
+  afterAll(() => closeAll(browser, t));
 
   async function logIn(username: string, locale = 'en-US'): Promise<Page> {
     const page = await logInAsDemo(browser, baseUrl, username, locale);

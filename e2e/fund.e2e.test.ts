@@ -1,10 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_PASSWORD, DEMO_PIN, seedDemo } from '../packages/server/src/admin/demo.js';
 import { ManualClock } from '../packages/server/src/kernel/clock.js';
 import { createTestApp, nextIp, type TestApp } from '../packages/server/src/test/app.js';
-import { artifactPath, launchChromium, logInAsDemo } from './browser.js';
+import { artifactPath, closeAll, launchChromium, logInAsDemo, serveForBrowser } from './browser.js';
 
 /**
  * The money fund in the browser: alice moves 1,000.00 into the fund (PIN) and sees when it
@@ -23,14 +22,10 @@ describe('the money fund in the browser', () => {
     await seedDemo(t.services.identity);
     const alice = await t.services.identity.findByLogin('alice');
     await t.services.wallet.operatorCredit(alice?.id as string, 100_000n, 'Demo balance');
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    baseUrl = await serveForBrowser(t);
     browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.shutdown();
-  });
+  afterAll(() => closeAll(browser, t));
 
   /** The operator's admin API, as alice (the demo administrator) from outside the browser. */
   async function operator(url: string, payload: Record<string, string>): Promise<Record<string, unknown>> {

@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestApp, type TestApp } from '../packages/server/src/test/app.js';
-import { artifactPath, launchChromium, phonePage } from './browser.js';
+import { artifactPath, closeAll, launchChromium, phonePage, serveForBrowser } from './browser.js';
 
 /**
  * A person's first visit: sign up, log out, log in, set a payment PIN, switch to Chinese,
@@ -15,14 +14,10 @@ describe('accounts in the browser', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ config: { webDistDir: inject('webDistDir') } });
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    baseUrl = await serveForBrowser(t);
     browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.shutdown();
-  });
+  afterAll(() => closeAll(browser, t));
 
   const newPage = () => phonePage(browser);
 

@@ -1,5 +1,4 @@
 import { writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { MediaLinks, Message } from '@jiaozi/protocol';
 import type { Browser, Page } from 'playwright-core';
@@ -9,7 +8,7 @@ import { DEMO_PASSWORD, seedDemo } from '../packages/server/src/admin/demo.js';
 import { createTestApp, nextIp, type TestApp } from '../packages/server/src/test/app.js';
 import { makeSpeech, type Speech } from '../packages/server/src/test/media-fixtures.js';
 import { uuidv7 } from '../packages/web/src/wallet/ids.js';
-import { artifactPath, launchChromium, logInAsDemo } from './browser.js';
+import { artifactPath, closeAll, launchChromium, logInAsDemo, serveForBrowser } from './browser.js';
 
 /**
  * Photos and voice in the browser: alice picks two photos and sends them as one album,
@@ -60,8 +59,7 @@ describe('photos and voice messages in the browser', () => {
       to: { username: 'bob' },
     });
     await api('bob', 'POST', `/v1/friend-requests/${request.id}/accept`);
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    baseUrl = await serveForBrowser(t);
     browser = await launchChromium([
       '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
@@ -69,10 +67,7 @@ describe('photos and voice messages in the browser', () => {
       '--autoplay-policy=no-user-gesture-required',
     ]);
   });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.shutdown();
-  });
+  afterAll(() => closeAll(browser, t));
 
   async function logIn(username: string): Promise<Page> {
     const page = await logInAsDemo(browser, baseUrl, username);

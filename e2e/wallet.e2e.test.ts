@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEMO_PIN, seedDemo } from '../packages/server/src/admin/demo.js';
 import { createTestApp, type TestApp } from '../packages/server/src/test/app.js';
-import { artifactPath, launchChromium, logInAsDemo } from './browser.js';
+import { artifactPath, closeAll, launchChromium, logInAsDemo, serveForBrowser } from './browser.js';
 
 /**
  * Money in the browser: alice links a card and tops up through the (simulated) bank, sends
@@ -18,14 +17,10 @@ describe('the wallet in the browser', () => {
   beforeAll(async () => {
     t = await createTestApp({ config: { webDistDir: inject('webDistDir'), bankLatencyMs: 400 } });
     await seedDemo(t.services.identity);
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    baseUrl = await serveForBrowser(t);
     browser = await launchChromium();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await t?.shutdown();
-  });
+  afterAll(() => closeAll(browser, t));
 
   async function logIn(username: string): Promise<Page> {
     const page = await logInAsDemo(browser, baseUrl, username);
