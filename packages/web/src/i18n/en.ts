@@ -648,6 +648,8 @@ export const en = {
   'error.yield_missing': 'No yield has been published for that day yet.',
   'error.accrual_out_of_order': 'A later day has already been accrued.',
   'error.daily_limit_exceeded': 'This would go over your daily limit.',
+  'error.grant_limit_exceeded': 'This is more than what is left on the family card this month.',
+  'error.grant_use_not_allowed': 'A family card pays merchants only.',
   'error.balance_limit_exceeded': 'This would take your balance over its limit.',
   'error.paycode_invalid': 'This pay code has expired or was already used.',
   'error.request_not_pending':

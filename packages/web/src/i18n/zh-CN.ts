@@ -645,6 +645,8 @@ export const zhCN: Messages = {
   'error.yield_missing': '该日尚未发布收益。',
   'error.accrual_out_of_order': '更晚的日期已计算收益。',
   'error.daily_limit_exceeded': '超出每日限额。',
+  'error.grant_limit_exceeded': '超出亲属卡本月剩余额度。',
+  'error.grant_use_not_allowed': '亲属卡只能用于向商家付款。',
   'error.balance_limit_exceeded': '超出余额上限。',
   'error.paycode_invalid': '付款码已过期或已被使用。',
   'error.request_not_pending': '该请求已处理（已付款、已接受、已拒绝或已撤销）或已过期。',
