@@ -63,6 +63,10 @@ async function balance(c: Client): Promise<number> {
   return ok<WalletSummary>(await c.request('GET', '/v1/wallet')).balanceMinor;
 }
 
+async function usedToday(c: Client): Promise<number> {
+  return ok<WalletSummary>(await c.request('GET', '/v1/wallet')).limits.dailyOutflowUsedMinor;
+}
+
 /** A granter holding `funds`, a friend, a merchant; the grant offered and accepted. */
 async function family(limitMinor: number, funds: number) {
   const [granter, grantee, merchant] = [await user(), await user(), await user()];
@@ -232,6 +236,8 @@ describe('paying through a grant', () => {
     expect([await balance(granter), await balance(grantee), await balance(merchant)]).toEqual([
       47_000, 700, 3_000,
     ]);
+    // It counts against the granter's own daily outflow, not the grantee's.
+    expect([await usedToday(granter), await usedToday(grantee)]).toEqual([3_000, 0]);
     // The same charge again answers the original and moves nothing.
     ok(await charge(merchant, code, 3_000, transfer.id), 200);
     expect(await balance(granter)).toBe(47_000);
@@ -294,12 +300,30 @@ describe('paying through a grant', () => {
     });
     // 4,000 fit the month, but the granter holds 2,000.
     expectError(await charge(merchant, code, 4_000), 409, 'insufficient_funds', { which: 'granter_balance' });
-    expect([await balance(granter), await balance(merchant)]).toEqual([2_000, 6_000]);
+    expect([await balance(granter), await balance(merchant), await usedToday(granter)]).toEqual([
+      2_000, 6_000, 6_000,
+    ]);
     expect((await grantOf(granter, grant.id)).remainingThisMonthMinor).toBe(4_000);
     // A refused charge leaves the code usable.
     ok(await charge(merchant, code, 2_000), 201);
     expect([await balance(granter), await balance(merchant)]).toEqual([0, 8_000]);
     expect((await grantOf(granter, grant.id)).remainingThisMonthMinor).toBe(2_000);
+  });
+
+  it("keeps to the granter's daily outflow limit of their KYC tier", async () => {
+    // Tier 0: at most 2,000.00 a payment and 5,000.00 a day.
+    const { granter, grantee, merchant, grant } = await family(2_000_000, 600_000);
+    ok(await charge(merchant, await grantCode(grantee, grant.id), 200_000), 201);
+    ok(await charge(merchant, await grantCode(grantee, grant.id), 200_000), 201);
+    const code = await grantCode(grantee, grant.id);
+    expectError(await charge(merchant, code, 200_001), 400, 'invalid_amount');
+    expectError(await charge(merchant, code, 200_000), 409, 'daily_limit_exceeded');
+    expect([await balance(granter), await usedToday(granter)]).toEqual([200_000, 400_000]);
+    expect((await grantOf(granter, grant.id)).usedThisMonthMinor).toBe(400_000);
+    ok(await charge(merchant, code, 100_000), 201);
+    expect([await balance(granter), await balance(merchant), await usedToday(granter)]).toEqual([
+      100_000, 500_000, 500_000,
+    ]);
   });
 
   it('refuses ended and someone else’s grants with 404, and transfers to people with 403', async () => {

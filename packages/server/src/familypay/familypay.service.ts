@@ -10,7 +10,7 @@ import * as limits from '../kernel/limits.js';
 import type { LedgerService, Transfer as LedgerTransfer, TransferInput } from '../ledger/ledger.service.js';
 import type { Database } from '../platform/db/schema.js';
 import type { Announcer } from '../platform/outbox/announcer.js';
-import { type OutboxEvent, writeOutbox } from '../platform/outbox/outbox.js';
+import { type OutboxEvent, type WrittenUpdate, writeOutbox } from '../platform/outbox/outbox.js';
 import type { SocialService } from '../social/social.service.js';
 import { checkAmount, limitsFor } from '../wallet/wallet.core.js';
 import type { GrantCharge, GrantPayments, WalletService } from '../wallet/wallet.service.js';
@@ -293,7 +293,30 @@ export class FamilyPayService implements GrantPayments {
         grantee: row.grantee_id,
       }),
     };
-    const done = await this.db.transaction().execute(async (trx) => {
+    // The granter's own daily outflow limit holds for payments through their grants too.
+    await this.wallet.reserveDailyOutflow(granter.id, charge.amountMinor, granter.kyc_tier);
+    let done: { transfer: LedgerTransfer; written: WrittenUpdate[]; audience: string[] };
+    try {
+      done = await this.#chargeInTransaction(row, charge, t, conversationId, { granter, grantee, merchant });
+    } catch (error) {
+      await this.wallet.releaseDailyOutflow(granter.id, charge.amountMinor);
+      throw error;
+    }
+    // A concurrent copy of this charge already counted it.
+    if (done.audience.length === 0) await this.wallet.releaseDailyOutflow(granter.id, charge.amountMinor);
+    else this.options.announcer?.announce(done.audience, done.written);
+    return done.transfer;
+  }
+
+  #chargeInTransaction(
+    row: GrantRow,
+    charge: GrantCharge,
+    t: TransferInput,
+    conversationId: string,
+    people: { granter: UserRow; grantee: UserRow; merchant: UserRow },
+  ): Promise<{ transfer: LedgerTransfer; written: WrittenUpdate[]; audience: string[] }> {
+    const { granter, grantee, merchant } = people;
+    return this.db.transaction().execute(async (trx) => {
       const locked = await this.repo.lockGrant(trx, row.id);
       const now = this.clock.now();
       if (!locked || grantStatus(times(locked), now) !== 'active') {
@@ -385,8 +408,6 @@ export class FamilyPayService implements GrantPayments {
         audience: [...new Set(events.flatMap((e) => e.audience))],
       };
     });
-    if (done.audience.length > 0) this.options.announcer?.announce(done.audience, done.written);
-    return done.transfer;
   }
 
   // ── Views ────────────────────────────────────────────────────────────────

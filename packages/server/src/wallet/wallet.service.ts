@@ -566,6 +566,19 @@ export class WalletService {
     }
   }
 
+  /**
+   * For payments another domain makes from this user's wallet (family pay): counts them
+   * against today's outflow limit of the user's tier, or throws `daily_limit_exceeded`.
+   * Give it back with `releaseDailyOutflow` if the money does not move.
+   */
+  async reserveDailyOutflow(userId: string, amount: bigint, tier: number): Promise<void> {
+    await this.#reserve(userId, amount, tier);
+  }
+
+  async releaseDailyOutflow(userId: string, amount: bigint): Promise<void> {
+    await this.repo.releaseOutflow(userId, this.#day(), amount);
+  }
+
   async #reserve(userId: string, amount: bigint, tier: number): Promise<void> {
     const limit = limitsFor(tier).dailyOutflowMaxMinor;
     if (!(await this.repo.reserveOutflow(userId, this.#day(), amount, limit))) {
