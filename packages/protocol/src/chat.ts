@@ -24,7 +24,9 @@ export type SystemEvent =
   | 'renamed'
   | 'announcement_changed'
   | 'mute_all_changed'
-  | 'message_recalled';
+  | 'message_recalled'
+  /** A family-pay grant was used: `{ grantId, granteeId, merchantName, amountMinor, currency }`. */
+  | 'family_pay_used';
 
 export interface Message {
   /** The sender's client UUIDv7 (system messages: the server's). */

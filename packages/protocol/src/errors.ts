@@ -99,6 +99,11 @@ export const ERROR_TABLE = {
     meaning:
       'This person cannot be messaged from this account (not friends and they do not take messages from strangers, or a block stands). No more detail, by design.',
   },
+  grant_use_not_allowed: {
+    status: 403,
+    meaning:
+      'A family-pay grant pays merchants only (pay-code charges): not transfers to people, red packets, fund subscriptions or withdrawals.',
+  },
   not_found: {
     status: 404,
     meaning: 'No such resource, or one that this account may not see: the two are indistinguishable.',
@@ -122,6 +127,11 @@ export const ERROR_TABLE = {
   idempotency_conflict: {
     status: 409,
     meaning: 'This request id was already used with a different body. Use a new id for a new request.',
+  },
+  grant_limit_exceeded: {
+    status: 409,
+    meaning:
+      "Paying this through the family-pay grant would go over what is left of its monthly limit (`details.which` is `monthly_remainder`, with the limit and what is left). Over the granter's balance is `insufficient_funds` with `details.which` = `granter_balance`.",
   },
   daily_limit_exceeded: {
     status: 409,

@@ -1,6 +1,7 @@
 export * from './chat.js';
 export * from './chat-state.js';
 export * from './errors.js';
+export * from './familypay.js';
 export * from './fund.js';
 export * from './identity.js';
 export * from './ids.js';

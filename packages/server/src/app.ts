@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { chatRoutes } from './chat/chat.routes.js';
 import { ChatService } from './chat/chat.service.js';
+import { familyPayRoutes } from './familypay/familypay.routes.js';
+import { FamilyPayService } from './familypay/familypay.service.js';
 import { fundRoutes } from './fund/fund.routes.js';
 import { FundService } from './fund/fund.service.js';
 import { identityRoutes } from './identity/identity.routes.js';
@@ -43,6 +45,7 @@ export interface Services {
   ledger: LedgerService;
   wallet: WalletService;
   fund: FundService;
+  family: FamilyPayService;
   bank: SimulatedBankGateway;
   bus: Bus;
   realtime: Realtime;
@@ -112,6 +115,11 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     announcer: bus,
   });
   await fund.init();
+  const family = new FamilyPayService(database.db, clock, ledger, identity, wallet, social, chat, {
+    currency: config.currency,
+    timeZone: config.timeZone,
+    announcer: bus,
+  });
   ledger.start();
   media.start();
 
@@ -144,6 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
   await app.register(walletRoutes, { wallet });
   await app.register(fundRoutes, { fund });
+  await app.register(familyPayRoutes, { family });
   await app.register(async (scope) => realtime.plugin(scope as never));
   realtime.startTail();
   if (config.fundScheduler) fund.startScheduler();
@@ -162,7 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   return {
     app,
-    services: { identity, social, chat, media, ledger, wallet, fund, bank, bus, realtime },
+    services: { identity, social, chat, media, ledger, wallet, fund, family, bank, bus, realtime },
     close: async () => {
       bank.close();
       media.close();

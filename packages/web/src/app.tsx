@@ -14,6 +14,7 @@ import { ContactScreen } from './screens/contacts/contact.js';
 import { ContactsScreen } from './screens/contacts/list.js';
 import { FriendRequestsScreen } from './screens/contacts/requests.js';
 import { DevicesScreen } from './screens/devices.js';
+import { FamilyScreen } from './screens/family.js';
 import { FundOrderScreen, FundScreen } from './screens/fund.js';
 import { MeScreen } from './screens/me.js';
 import { PasswordScreen } from './screens/password.js';
@@ -96,6 +97,8 @@ function Screen({ route, params }: { route: RouteName; params: RouteParams }) {
       return <PasswordScreen />;
     case 'privacy':
       return <PrivacyScreen />;
+    case 'family':
+      return <FamilyScreen />;
     case 'contactsAdd':
       return <AddContactScreen />;
     case 'contactsRequests':

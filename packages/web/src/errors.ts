@@ -42,6 +42,8 @@ export const ERROR_MESSAGE_KEYS: {
   insufficient_funds: 'error.insufficient_funds',
   idempotency_conflict: 'error.idempotency_conflict',
   daily_limit_exceeded: 'error.daily_limit_exceeded',
+  grant_limit_exceeded: 'error.grant_limit_exceeded',
+  grant_use_not_allowed: 'error.grant_use_not_allowed',
   balance_limit_exceeded: 'error.balance_limit_exceeded',
   paycode_invalid: 'error.paycode_invalid',
   request_not_pending: 'error.request_not_pending',

@@ -279,6 +279,40 @@ export class ChatService {
     });
   }
 
+  /**
+   * For other domains' notices: the two users' direct conversation (made if missing, with
+   * no message of its own). Blocks are not checked: a notice is not a message between them.
+   */
+  async directConversationId(a: string, b: string): Promise<string> {
+    assert(a !== b, 'a direct conversation has two people');
+    return (await this.#ensureDirect(a, b)).id;
+  }
+
+  /**
+   * Writes a system message (`payload.event` names it) into a conversation inside the
+   * caller's transaction, so that it commits or rolls back with the caller's change. Returns
+   * the events to write to the outbox in that transaction (and to announce after commit).
+   */
+  async systemMessageInTransaction(
+    trx: Trx,
+    conversationId: string,
+    actorId: string,
+    payload: Record<string, unknown> & { event: string },
+  ): Promise<OutboxEvent[]> {
+    const conv = await this.repo.lockConversation(trx, conversationId);
+    assert(conv, 'the conversation exists');
+    const members = await this.repo.listMembers(conversationId, trx);
+    const work: Work = { trx, now: this.clock.now(), events: [] };
+    await this.#system(
+      work,
+      conv,
+      actorId,
+      payload,
+      members.map((m) => m.user_id),
+    );
+    return work.events;
+  }
+
   async #assertUser(userId: string): Promise<void> {
     if (!(await this.identity.repo.findUserById(userId))) throw new DomainError('not_found', 'No such user.');
   }

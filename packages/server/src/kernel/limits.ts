@@ -80,6 +80,19 @@ export const bankCallbackToleranceSeconds = 5 * 60;
 export const bankCallbackBodyMaxBytes = 4 * 1024;
 export const paymentRequestTtlSeconds = 7 * 24 * 60 * 60;
 export const paycodeTtlSeconds = 60;
+
+// Family pay
+/** A grant's monthly limit: from 1.00 to 20,000.00 (minor units). */
+export const familyGrantMonthlyMinMinor = 100n;
+export const familyGrantMonthlyMaxMinor = 2_000_000n;
+/** Grants a granter may have offered or active at once. */
+export const familyGrantsActivePerGranterMax = 5;
+/** An offer the grantee has not accepted lapses after this long. */
+export const familyGrantOfferTtlSeconds = 24 * 60 * 60;
+/** The newest uses a grant's history answers with. */
+export const familyGrantHistoryMax = 100;
+/** The newest grants a list answers with, per side. */
+export const familyGrantsListMax = 100;
 export const historyPageMax = 100;
 export const historyPageDefault = 20;
 export const historyExportRowsMax = 100_000;

@@ -26,6 +26,7 @@ export const walletErrors = {
     'pin_incorrect',
     'pin_locked',
     'pin_not_set',
+    'grant_use_not_allowed',
   ],
   createRequest: ['not_found', 'invalid_amount', 'cannot_pay_self', 'idempotency_conflict', 'qr_invalid'],
   payRequest: [
@@ -48,6 +49,8 @@ export const walletErrors = {
     'insufficient_funds',
     'daily_limit_exceeded',
     'idempotency_conflict',
+    'grant_limit_exceeded',
+    'not_found',
   ],
   callback: ['signature_invalid'],
 } as const satisfies Record<string, readonly ErrorCode[]>;

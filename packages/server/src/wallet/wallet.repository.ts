@@ -182,7 +182,13 @@ export class WalletRepository {
       .execute();
   }
 
-  async insertPaycode(codeHash: string, userId: string, now: Date, expiresAt: Date): Promise<void> {
+  async insertPaycode(
+    codeHash: string,
+    userId: string,
+    now: Date,
+    expiresAt: Date,
+    grantId: string | null = null,
+  ): Promise<void> {
     await this.db
       .insertInto('paycodes')
       .values({
@@ -192,6 +198,7 @@ export class WalletRepository {
         expires_at: expiresAt,
         used_at: null,
         charge_id: null,
+        grant_id: grantId,
       })
       .execute();
     // Old codes are of no use to anyone: keep the table small.
@@ -201,17 +208,24 @@ export class WalletRepository {
       .execute();
   }
 
-  /** Uses a live pay code once; the payer's id, or undefined when unknown, used or expired. */
-  async consumePaycode(codeHash: string, chargeId: string, now: Date): Promise<string | undefined> {
+  /**
+   * Uses a live pay code once: the payer's id and the grant it pays through, or undefined
+   * when unknown, used or expired.
+   */
+  async consumePaycode(
+    codeHash: string,
+    chargeId: string,
+    now: Date,
+  ): Promise<{ user_id: string; grant_id: string | null } | undefined> {
     const row = await this.db
       .updateTable('paycodes')
       .set({ used_at: now, charge_id: chargeId })
       .where('code_hash', '=', codeHash)
       .where('used_at', 'is', null)
       .where('expires_at', '>', now)
-      .returning('user_id')
+      .returning(['user_id', 'grant_id'])
       .executeTakeFirst();
-    return row?.user_id;
+    return row;
   }
 
   /** Which charge used a pay code (null while unused). */

@@ -233,7 +233,20 @@ export const walletRoutes: FastifyPluginAsyncTypebox<{ wallet: WalletService }> 
         tags,
         summary: 'Send money to a user (PIN). The same id again answers the original transfer',
         body: Type.Object(
-          { id: Uuid, to: PayeeRef, amountMinor: Amount, note: Type.Optional(Note), pin: Pin },
+          {
+            id: Uuid,
+            to: PayeeRef,
+            amountMinor: Amount,
+            note: Type.Optional(Note),
+            pin: Pin,
+            grantId: Type.Optional(
+              Type.String({
+                format: 'uuid',
+                description:
+                  'A family-pay grant: refused (403 grant_use_not_allowed), grants pay merchants only',
+              }),
+            ),
+          },
           { additionalProperties: false },
         ),
         response: { 200: TransferSchema, 201: TransferSchema },

@@ -82,6 +82,30 @@ interface TransferMeta {
   to?: string;
   note?: string;
   requestId?: string;
+  /** A payment through a family-pay grant: the grant and the grantee who paid. */
+  grantId?: string;
+  grantee?: string;
+}
+
+/** A pay-code charge that pays through a family-pay grant (the granter's wallet pays). */
+export interface GrantCharge {
+  grantId: string;
+  granteeId: string;
+  merchantId: string;
+  transferId: string;
+  amountMinor: bigint;
+  note: string;
+}
+
+/**
+ * What the family-pay domain lends the wallet (registered with `useGrants`): the wallet
+ * names a grant, family pay decides whether it may be used and moves the money.
+ */
+export interface GrantPayments {
+  /** Throws `not_found` unless `granteeId` may pay through the grant now. */
+  assertUsable(granteeId: string, grantId: string): Promise<void>;
+  /** Charges the granter's wallet within the grant's monthly limit; the stored transfer. */
+  charge(charge: GrantCharge): Promise<LedgerTransfer>;
 }
 
 const BANK_OWNER = 'system:bank';
@@ -125,6 +149,7 @@ function expectOk(result: TransferResult | undefined): LedgerTransfer {
 export class WalletService {
   readonly repo: WalletRepository;
   #bankAccountId: string | undefined;
+  #grants: GrantPayments | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -149,6 +174,23 @@ export class WalletService {
       ownerRef: BANK_OWNER,
     });
     this.#bankAccountId = bank.id;
+  }
+
+  /** Lets pay codes and payments name a family-pay grant. */
+  useGrants(grants: GrantPayments): void {
+    assert(!this.#grants, 'one family-pay domain');
+    this.#grants = grants;
+  }
+
+  /** Refuses a payment that names a grant the wallet may not pay through (or no usable grant). */
+  async #refuseGrant(userId: string, grantId: string | undefined): Promise<void> {
+    if (grantId === undefined) return;
+    if (!this.#grants) throw new DomainError('not_found', 'No such grant.');
+    await this.#grants.assertUsable(userId, grantId);
+    throw new DomainError(
+      'grant_use_not_allowed',
+      'A family card pays merchants only, not transfers to people.',
+    );
   }
 
   get #bank(): string {
@@ -525,6 +567,19 @@ export class WalletService {
     }
   }
 
+  /**
+   * For payments another domain makes from this user's wallet (family pay): counts them
+   * against today's outflow limit of the user's tier, or throws `daily_limit_exceeded`.
+   * Give it back with `releaseDailyOutflow` if the money does not move.
+   */
+  async reserveDailyOutflow(userId: string, amount: bigint, tier: number): Promise<void> {
+    await this.#reserve(userId, amount, tier);
+  }
+
+  async releaseDailyOutflow(userId: string, amount: bigint): Promise<void> {
+    await this.repo.releaseOutflow(userId, this.#day(), amount);
+  }
+
   async #reserve(userId: string, amount: bigint, tier: number): Promise<void> {
     const limit = limitsFor(tier).dailyOutflowMaxMinor;
     if (!(await this.repo.reserveOutflow(userId, this.#day(), amount, limit))) {
@@ -543,10 +598,18 @@ export class WalletService {
    */
   async transfer(
     payerId: string,
-    input: { id: string; to: PayeeRef; amountMinor: number; note?: string | undefined; pin: string },
+    input: {
+      id: string;
+      to: PayeeRef;
+      amountMinor: number;
+      note?: string | undefined;
+      pin: string;
+      grantId?: string | undefined;
+    },
     meta: RequestMeta,
     kind: 'transfer' | 'paycode' = 'transfer',
   ): Promise<{ transfer: Transfer; created: boolean }> {
+    await this.#refuseGrant(payerId, input.grantId);
     const { user: payee, amountMinor: fixedAmount } = await this.resolvePayee(input.to);
     if (payee.id === payerId) throw new DomainError('cannot_pay_self', 'You cannot pay yourself.');
     if (fixedAmount !== null && fixedAmount !== BigInt(input.amountMinor)) {
@@ -876,14 +939,19 @@ export class WalletService {
     return { payee: party(user), amountMinor: qr.amountMinor === null ? null : wire(qr.amountMinor) };
   }
 
-  async payCode(userId: string): Promise<PayCode> {
+  /** A one-time pay code; with `grantId`, a charge of it pays through that family-pay grant. */
+  async payCode(userId: string, grantId?: string): Promise<PayCode> {
     await this.identity.getUser(userId);
+    if (grantId !== undefined) {
+      if (!this.#grants) throw new DomainError('not_found', 'No such grant.');
+      await this.#grants.assertUsable(userId, grantId);
+    }
     let digits = '';
     for (let i = 0; i < 16; i++) digits += String(randomInt(10));
     const code = formatPayCode(digits);
     const now = this.clock.now();
     const expiresAt = addSeconds(now, limits.paycodeTtlSeconds);
-    await this.repo.insertPaycode(sha256(code), userId, now, expiresAt);
+    await this.repo.insertPaycode(sha256(code), userId, now, expiresAt, grantId ?? null);
     return { code, expiresAt: expiresAt.toISOString() };
   }
 
@@ -907,7 +975,8 @@ export class WalletService {
     if (!isPayCodeShape(input.code)) throw new DomainError('paycode_invalid', 'That is not a pay code.');
     const codeHash = sha256(input.code);
     const usedAt = this.clock.now();
-    const payerId = await this.repo.consumePaycode(codeHash, input.id, usedAt);
+    const consumed = await this.repo.consumePaycode(codeHash, input.id, usedAt);
+    const payerId = consumed?.user_id;
     if (!payerId) {
       // A concurrent copy of this very charge may hold the code: wait for its answer.
       for (let i = 0; i < 50 && (await this.repo.paycodeCharge(codeHash)) === input.id; i++) {
@@ -920,6 +989,18 @@ export class WalletService {
     try {
       if (payerId === merchantId)
         throw new DomainError('cannot_pay_self', 'You cannot charge your own pay code.');
+      if (consumed.grant_id) {
+        assert(this.#grants, 'a grant pay code was issued with family pay wired');
+        const stored = await this.#grants.charge({
+          grantId: consumed.grant_id,
+          granteeId: payerId,
+          merchantId,
+          transferId: input.id,
+          amountMinor: BigInt(input.amountMinor),
+          note: input.note?.trim() ?? '',
+        });
+        return { transfer: await this.#toTransfer(stored), created: true };
+      }
       const [payer, merchant, from, to] = await Promise.all([
         this.identity.getUser(payerId),
         this.identity.getUser(merchantId),

@@ -14,6 +14,8 @@ import type {
   ConversationSummary,
   CreateGroupRequest,
   CreatePaymentRequest,
+  FamilyGrant,
+  FamilyGrantUse,
   ForwardMessageRequest,
   FriendRequest,
   FriendRequestList,
@@ -361,6 +363,35 @@ export class ApiClient {
 
   payCode(): Promise<PayCode> {
     return this.request('POST', '/v1/wallet/paycode');
+  }
+
+  familyGrants(): Promise<{ grants: FamilyGrant[] }> {
+    return this.request('GET', '/v1/family-pay/grants');
+  }
+
+  createFamilyGrant(body: {
+    id: string;
+    granteeId: string;
+    monthlyLimitMinor: number;
+  }): Promise<FamilyGrant> {
+    return this.request('POST', '/v1/family-pay/grants', body);
+  }
+
+  acceptFamilyGrant(id: string): Promise<FamilyGrant> {
+    return this.request('POST', `/v1/family-pay/grants/${encodeURIComponent(id)}/accept`);
+  }
+
+  endFamilyGrant(id: string): Promise<FamilyGrant> {
+    return this.request('POST', `/v1/family-pay/grants/${encodeURIComponent(id)}/end`);
+  }
+
+  familyGrantUses(id: string): Promise<{ uses: FamilyGrantUse[] }> {
+    return this.request('GET', `/v1/family-pay/grants/${encodeURIComponent(id)}/uses`);
+  }
+
+  /** A pay code that pays through a family grant given to me (my own PIN). */
+  familyPayCode(grantId: string, pin: string): Promise<PayCode> {
+    return this.request('POST', `/v1/family-pay/grants/${encodeURIComponent(grantId)}/paycode`, { pin });
   }
 
   history(

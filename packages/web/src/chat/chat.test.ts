@@ -142,6 +142,19 @@ describe('text of messages', () => {
     expect(systemText(created, nameOf, t)).toBe('You created the group “Dumplings”');
     const strange = msg(4, { kind: 'system', payload: { event: 'from_the_future' } });
     expect(systemText(strange, nameOf, t)).toBe('Something changed in this chat');
+    const family = msg(5, {
+      kind: 'system',
+      senderId: BOB,
+      payload: {
+        event: 'family_pay_used',
+        granteeId: BOB,
+        merchantName: 'Noodle Bar',
+        amountMinor: 123_456,
+        currency: 'CNY',
+      },
+    });
+    expect(systemText(family, nameOf, t)).toBe('Bob paid 1234.56 to Noodle Bar with the family card');
+    expect(systemText(family, nameOf, zh)).toBe('Bob用亲属卡向Noodle Bar付款 1234.56');
   });
 
   it('previews photos and voice messages by what they hold', () => {

@@ -1,3 +1,4 @@
+import { formatPlain, isCurrencyCode, minor } from '@jiaozi/money';
 import type { ConversationMember, ConversationSummary, Message } from '@jiaozi/protocol';
 import type { Lang, MessageKey, MessageParams } from '../i18n/i18n.js';
 import { formatDuration, voiceOf } from '../media/media.js';
@@ -186,6 +187,15 @@ export function systemText(message: Pick<Message, 'senderId' | 'payload'>, nameO
         : t('chats.sys_mute_all_off', { name: actor });
     case 'message_recalled':
       return t('chats.recalled_by', { name: nameOf(str(p.userId) || message.senderId) });
+    case 'family_pay_used':
+      return t('chats.sys_family_pay_used', {
+        name: nameOf(str(p.granteeId) || message.senderId),
+        merchant: str(p.merchantName),
+        amount:
+          typeof p.amountMinor === 'number' && isCurrencyCode(p.currency)
+            ? formatPlain(minor(p.amountMinor), p.currency)
+            : '',
+      });
     default:
       return t('chats.sys_unknown');
   }

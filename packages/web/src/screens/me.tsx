@@ -15,6 +15,7 @@ import {
   LogoutIcon,
   ProfileIcon,
   ShieldIcon,
+  UsersIcon,
 } from '../ui/icons.js';
 import { Page } from '../ui/layout.js';
 import { avatarUrl } from './contacts/common.js';
@@ -101,6 +102,13 @@ export function MeScreen() {
         </Link>
         <Link to={ROUTES.password} className="row" data-testid="open-password">
           <RowContent Icon={LockIcon} tone="orange" label={t('me.password')} />
+        </Link>
+      </nav>
+
+      <h2 className="section-title">{t('me.payments')}</h2>
+      <nav className="list" aria-label={t('me.payments')}>
+        <Link to={ROUTES.family} className="row" data-testid="open-family">
+          <RowContent Icon={UsersIcon} tone="orange" label={t('me.family')} />
         </Link>
       </nav>
 

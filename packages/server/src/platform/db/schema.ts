@@ -179,6 +179,40 @@ export interface PaycodesTable {
   expires_at: Timestamp;
   used_at: Timestamp | null;
   charge_id: string | null;
+  /** Set when the code pays through a family grant (the granter's wallet pays). */
+  grant_id: Generated<string | null>;
+}
+
+export interface FamilyGrantsTable {
+  id: string;
+  granter_id: string;
+  grantee_id: string;
+  monthly_limit: bigint;
+  currency: string;
+  status: 'offered' | 'active' | 'ended';
+  offer_expires_at: Timestamp;
+  ends_at: Timestamp | null;
+  created_at: Timestamp;
+  accepted_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  ended_by: string | null;
+}
+
+export interface FamilyGrantUsageTable {
+  grant_id: string;
+  /** YYYY-MM in the configured time zone. */
+  month: string;
+  used: bigint;
+}
+
+export interface FamilyGrantUsesTable {
+  transfer_id: string;
+  grant_id: string;
+  merchant_id: string;
+  amount: bigint;
+  month: string;
+  note: string;
+  created_at: Timestamp;
 }
 
 export interface WalletDailyUsageTable {
@@ -408,6 +442,9 @@ export interface Database {
   fund_instant_usage: FundInstantUsageTable;
   media: MediaTable;
   media_plays: MediaPlaysTable;
+  family_grants: FamilyGrantsTable;
+  family_grant_usage: FamilyGrantUsageTable;
+  family_grant_uses: FamilyGrantUsesTable;
 }
 
 export type { Generated };

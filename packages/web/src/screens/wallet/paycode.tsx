@@ -2,20 +2,34 @@ import type { PayCode } from '@jiaozi/protocol';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useI18n } from '../../i18n/context.js';
 import { ROUTES } from '../../routes.js';
-import { useSession } from '../../session.js';
+import { useMe, useSession } from '../../session.js';
 import { FormError } from '../../ui/form.js';
 import { RefreshIcon } from '../../ui/icons.js';
 import { Page } from '../../ui/layout.js';
+import { PinSheet } from '../../ui/pin-sheet.js';
+import { useLoad } from '../../ui/use-load.js';
 import { groupDigits, type PayCodeSchedule, payCodeSchedule, secondsLeft } from '../../wallet/paycode.js';
 import { Spinner } from './common.js';
 import { useQrImage } from './qr.js';
 
 const RETRY_MS = 5_000;
 
-/** The pay code a cashier scans: a QR code and 18 digits, refreshed every ~50 s and at expiry. */
+/**
+ * The pay code a cashier scans: a QR code and 18 digits, refreshed every ~50 s and at expiry.
+ * It pays from my wallet, or from a family card given to me (a code for that one is asked
+ * for with my PIN each time, so it is not refreshed on its own).
+ */
 export function PayCodeScreen() {
   const { t } = useI18n();
-  const { api } = useSession();
+  const { api, config } = useSession();
+  const me = useMe();
+  const grants = useLoad(() => api.familyGrants(), [api]);
+  const cards = (grants.data?.grants ?? []).filter(
+    (g) => g.status === 'active' && g.grantee.userId === me.id,
+  );
+  const [source, setSource] = useState('wallet');
+  const [askPin, setAskPin] = useState(false);
+  const pinCode = useRef<PayCode | null>(null);
   const [code, setCode] = useState<{ code: PayCode; schedule: PayCodeSchedule } | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
@@ -23,11 +37,11 @@ export function PayCodeScreen() {
   const request = useRef(0);
   const image = useQrImage(code?.code.code ?? null);
 
-  const refresh = useCallback(() => {
+  const load = useCallback((next: Promise<PayCode>) => {
     const mine = ++request.current;
     setLoading(true);
     setError(null);
-    api.payCode().then(
+    next.then(
       (next) => {
         if (mine !== request.current) return;
         const received = Date.now();
@@ -43,7 +57,17 @@ export function PayCodeScreen() {
         setCode((current) => (current && current.schedule.expiresAt <= Date.now() ? null : current));
       },
     );
-  }, [api]);
+  }, []);
+
+  const refresh = useCallback(() => {
+    if (source === 'wallet') load(api.payCode());
+    else {
+      request.current += 1;
+      setCode(null);
+      setLoading(false);
+      setAskPin(true);
+    }
+  }, [api, load, source]);
 
   useEffect(() => {
     refresh();
@@ -57,6 +81,7 @@ export function PayCodeScreen() {
   const refreshAt = code?.schedule.refreshAt;
   const failed = error !== null;
   useEffect(() => {
+    if (source !== 'wallet') return;
     if (failed) {
       const timer = setTimeout(refresh, RETRY_MS);
       return () => clearTimeout(timer);
@@ -64,7 +89,7 @@ export function PayCodeScreen() {
     if (refreshAt === undefined) return;
     const timer = setTimeout(refresh, Math.max(0, refreshAt - Date.now()));
     return () => clearTimeout(timer);
-  }, [refreshAt, failed, refresh]);
+  }, [refreshAt, failed, refresh, source]);
 
   // The countdown, and a catch-up when the page comes back from the background.
   useEffect(() => {
@@ -87,6 +112,24 @@ export function PayCodeScreen() {
     <Page title={t('paycode.title')} back={ROUTES.wallet}>
       <section className="card paycode-card" data-testid="paycode" data-expired={expired ? 'true' : 'false'}>
         <p className="paycode-intro">{t('paycode.intro')}</p>
+        {cards.length > 0 ? (
+          <label className="field">
+            <span className="field-label">{t('paycode.source')}</span>
+            <select
+              className="input"
+              data-testid="paycode-source"
+              value={source}
+              onChange={(e) => setSource(e.target.value)}
+            >
+              <option value="wallet">{t('paycode.source_wallet')}</option>
+              {cards.map((g) => (
+                <option key={g.id} value={g.id}>
+                  {t('paycode.source_family', { name: g.granter.displayName })}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <FormError error={error} />
         {code ? (
           <>
@@ -127,7 +170,9 @@ export function PayCodeScreen() {
         <div className="paycode-footer">
           <span className="paycode-countdown" data-testid="paycode-countdown" aria-live="off">
             {code && !loading
-              ? t('paycode.refresh_in', { seconds: secondsLeft(code.schedule.refreshAt, now) })
+              ? source === 'wallet'
+                ? t('paycode.refresh_in', { seconds: secondsLeft(code.schedule.refreshAt, now) })
+                : t('paycode.expires_in', { seconds: secondsLeft(code.schedule.expiresAt, now) })
               : '\u00a0'}
           </span>
           <button
@@ -142,6 +187,24 @@ export function PayCodeScreen() {
           </button>
         </div>
       </section>
+      {askPin ? (
+        <PinSheet
+          description={t('paycode.family_pin')}
+          length={config.limits.pinLength}
+          onSubmit={async (pin) => {
+            pinCode.current = await api.familyPayCode(source, pin);
+          }}
+          onFail={(caught) => {
+            setAskPin(false);
+            setError(caught);
+          }}
+          onDone={() => {
+            setAskPin(false);
+            if (pinCode.current) load(Promise.resolve(pinCode.current));
+          }}
+          onClose={() => setAskPin(false)}
+        />
+      ) : null}
     </Page>
   );
 }
