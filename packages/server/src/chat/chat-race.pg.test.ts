@@ -143,6 +143,23 @@ describe('concurrent sends', () => {
     }
   });
 
+  it('the same send twice in one batch makes one message; the copy answers as a resend', async () => {
+    const [a, b] = (await Promise.all([signupClient(t.app), signupClient(t.app)])) as [Client, Client];
+    await befriend(a, b);
+    const res = await a.request('POST', '/v1/conversations/direct', { userId: b.userId });
+    const conversationId = (res.json() as ConversationDetail).id;
+    // The first send takes the conversation; the two copies queue behind it, in one batch.
+    const id = newId();
+    const [first, copy, again] = await Promise.all([
+      t.services.chat.send(a.userId, { conversationId }, { id: newId(), text: 'first' }),
+      t.services.chat.send(a.userId, { conversationId }, { id, text: 'twice' }),
+      t.services.chat.send(a.userId, { conversationId }, { id, text: 'twice' }),
+    ]);
+    expect([first.created, copy.created, again.created]).toEqual([true, true, false]);
+    expect(again.message).toEqual(copy.message);
+    expect(await seqsIn(conversationId)).toEqual([1, 2]);
+  });
+
   it('two nodes racing one client id into two conversations make one message', async () => {
     const other = await createTestApp({ database, config: { rateLimits: false } });
     try {

@@ -267,7 +267,8 @@ export class MessageWriter {
         else
           p.resolve({
             row: { ...d.row, created_at: written.at, recalled_at: null, read_count: 0 },
-            created: true,
+            // A copy of a send earlier in this batch answers as a resend would.
+            created: d.kind === 'new',
           });
       });
       if (written.updates.length > 0) {
@@ -280,10 +281,13 @@ export class MessageWriter {
         return;
       }
       if (uniqueViolation(error)) return this.#settleRace(batch[0] as Pending);
-      this.deps.logger.error(
-        { err: error, sends: batch.length },
-        'message batch failed; nothing of it was written',
-      );
+      // A refusal from a send's own work (media already sent) is that send's answer.
+      if (!(error instanceof DomainError)) {
+        this.deps.logger.error(
+          { err: error, sends: batch.length },
+          'message batch failed; nothing of it was written',
+        );
+      }
       for (const p of batch) p.reject(error);
     }
   }
