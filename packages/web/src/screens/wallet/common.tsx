@@ -7,7 +7,7 @@ import type { Translate } from '../../i18n/i18n.js';
 import { Link } from '../../router.js';
 import { pathTo } from '../../routes.js';
 import { useSession } from '../../session.js';
-import { FieldError, type FieldProblem } from '../../ui/form.js';
+import { FieldError, type FieldProblem, TextField } from '../../ui/form.js';
 import {
   BarcodeIcon,
   type IconProps,
@@ -60,6 +60,27 @@ export function payeeProblem(text: string, t: Translate): FieldProblem | null {
 }
 
 /** A big amount input with the currency symbol in front. */
+/** Who to pay or ask: a username, a phone number or a user id, typed as it is. */
+export function PayeeField(props: {
+  label: string;
+  value: string;
+  onValueChange: (value: string) => void;
+  testId: string;
+  error: FieldProblem | null;
+}) {
+  const { t } = useI18n();
+  return (
+    <TextField
+      {...props}
+      placeholder={t('payee.placeholder')}
+      autoCapitalize="off"
+      autoCorrect="off"
+      spellCheck={false}
+      autoComplete="off"
+    />
+  );
+}
+
 export function AmountField({
   label,
   value,

@@ -20,6 +20,7 @@ import {
   AmountField,
   amountProblem,
   NOTE_MAX_LENGTH,
+  PayeeField,
   payeeProblem,
   Spinner,
   useAction,
@@ -118,7 +119,7 @@ export function RequestScreen() {
             })}
           </FormSuccess>
         ) : null}
-        <TextField
+        <PayeeField
           label={t('request.from')}
           value={from}
           onValueChange={(value) => {
@@ -126,11 +127,6 @@ export function RequestScreen() {
             if (fieldError?.field === 'from') setFieldError(null);
           }}
           testId="request-from"
-          placeholder={t('payee.placeholder')}
-          autoCapitalize="off"
-          autoCorrect="off"
-          spellCheck={false}
-          autoComplete="off"
           error={fieldError?.field === 'from' ? fieldError.problem : null}
         />
         <AmountField

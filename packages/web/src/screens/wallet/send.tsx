@@ -16,6 +16,7 @@ import {
   AmountField,
   amountProblem,
   NOTE_MAX_LENGTH,
+  PayeeField,
   payeeProblem,
   Spinner,
   useIntentIds,
@@ -219,7 +220,7 @@ export function SendScreen() {
             </span>
           </div>
         ) : null}
-        <TextField
+        <PayeeField
           label={t('send.to')}
           value={to}
           onValueChange={(value) => {
@@ -227,11 +228,6 @@ export function SendScreen() {
             if (fieldError?.field === 'to') setFieldError(null);
           }}
           testId="send-to"
-          placeholder={t('payee.placeholder')}
-          autoCapitalize="off"
-          autoCorrect="off"
-          spellCheck={false}
-          autoComplete="off"
           error={fieldError?.field === 'to' ? fieldError.problem : null}
         />
         <AmountField
