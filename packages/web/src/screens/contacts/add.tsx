@@ -21,7 +21,7 @@ import { Page } from '../../ui/layout.js';
 import { QrScanner } from '../../ui/qr-scanner.js';
 import { useLoad } from '../../ui/use-load.js';
 import { Spinner, useIntentIds } from '../wallet/common.js';
-import { useQrImage } from '../wallet/qr.js';
+import { QrCard } from '../wallet/qr.js';
 import { Avatar, userMeta } from './common.js';
 
 /** The longest friend-request message offered here (the server has the last word). */
@@ -325,36 +325,18 @@ function MyQr() {
   const { api } = useSession();
   const me = useMe();
   const qr = useLoad(() => api.contactQr(), [api]);
-  const image = useQrImage(qr.data?.payload ?? null);
   const name = selfName(me);
   return (
     <Page title={t('add.my_qr')} back={ROUTES.contactsAdd}>
-      <section className="card qr-card">
-        <div className="qr-owner">
-          <Avatar name={name} avatarId={me.avatarId} />
-          <span className="payee-main">
-            <span className="payee-name">{name}</span>
-            <span className="payee-meta">{handleOf(me)}</span>
-          </span>
-        </div>
-        <div className="qr-frame">
-          {image && qr.data ? (
-            <img
-              className="qr-image"
-              src={image}
-              alt={t('contactqr.alt', { name })}
-              width={240}
-              height={240}
-              data-testid="contact-qr-image"
-              data-payload={qr.data.payload}
-            />
-          ) : qr.error ? null : (
-            <Spinner label={t('common.loading')} />
-          )}
-        </div>
-        <FormError error={qr.error} />
+      <QrCard
+        owner={{ name, avatarId: me.avatarId, meta: handleOf(me) }}
+        payload={qr.data?.payload ?? null}
+        error={qr.error}
+        alt={t('contactqr.alt', { name })}
+        testId="contact-qr-image"
+      >
         <p className="qr-intro">{t('contactqr.intro')}</p>
-      </section>
+      </QrCard>
     </Page>
   );
 }

@@ -1,5 +1,5 @@
-import { type FormEvent, useEffect, useState } from 'react';
-import { handleOf, initialOf } from '../../format.js';
+import { type FormEvent, type ReactNode, useEffect, useState } from 'react';
+import { handleOf } from '../../format.js';
 import { useI18n } from '../../i18n/context.js';
 import { ROUTES } from '../../routes.js';
 import { useMe, useSession } from '../../session.js';
@@ -7,6 +7,7 @@ import { type FieldProblem, FormError } from '../../ui/form.js';
 import { Page } from '../../ui/layout.js';
 import { useLoad } from '../../ui/use-load.js';
 import { parseAmountInput } from '../../wallet/amount.js';
+import { Avatar } from '../contacts/common.js';
 import { AmountField, amountProblem, Spinner, useMoney } from './common.js';
 
 /** A QR code image (PNG data URL) for `text`, or null while it is drawn. */
@@ -40,6 +41,54 @@ export function useQrImage(text: string | null, size = 480): string | null {
   return image && image.text === text ? image.url : null;
 }
 
+/**
+ * A person's QR code on a card: whose it is, the code itself (a spinner while it is drawn)
+ * and any error loading it; what the screen adds below goes in `children`.
+ */
+export function QrCard(props: {
+  owner: { name: string; avatarId: string | null; meta: string };
+  payload: string | null;
+  error: unknown;
+  alt: string;
+  testId: string;
+  /** A receive code's fixed amount ('' for any amount), kept on the image for tests. */
+  amountMinor?: number | null | undefined;
+  children?: ReactNode;
+}) {
+  const { t } = useI18n();
+  const image = useQrImage(props.payload);
+  const { name, avatarId, meta } = props.owner;
+  return (
+    <section className="card qr-card">
+      <div className="qr-owner">
+        <Avatar name={name} avatarId={avatarId} />
+        <span className="payee-main">
+          <span className="payee-name">{name}</span>
+          <span className="payee-meta">{meta}</span>
+        </span>
+      </div>
+      <div className="qr-frame">
+        {image && props.payload !== null ? (
+          <img
+            className="qr-image"
+            src={image}
+            alt={props.alt}
+            width={240}
+            height={240}
+            data-testid={props.testId}
+            data-payload={props.payload}
+            {...(props.amountMinor === undefined ? {} : { 'data-amount': props.amountMinor ?? '' })}
+          />
+        ) : props.error ? null : (
+          <Spinner label={t('common.loading')} />
+        )}
+      </div>
+      <FormError error={props.error} />
+      {props.children}
+    </section>
+  );
+}
+
 export function QrScreen() {
   const { t } = useI18n();
   const { api, config } = useSession();
@@ -50,7 +99,6 @@ export function QrScreen() {
   const [amount, setAmount] = useState('');
   const [fieldError, setFieldError] = useState<FieldProblem | null>(null);
   const qr = useLoad(() => api.receiveQr(amountMinor), [api, amountMinor]);
-  const image = useQrImage(qr.data?.payload ?? null);
   const currency = config.currency;
 
   const apply = (event: FormEvent<HTMLFormElement>) => {
@@ -72,33 +120,14 @@ export function QrScreen() {
   const name = me.displayName || handleOf(me);
   return (
     <Page title={t('qr.title')} back={ROUTES.wallet}>
-      <section className="card qr-card">
-        <div className="qr-owner">
-          <span className="payee-avatar" aria-hidden="true">
-            {initialOf(name)}
-          </span>
-          <span className="payee-main">
-            <span className="payee-name">{name}</span>
-            <span className="payee-meta">{handleOf(me)}</span>
-          </span>
-        </div>
-        <div className="qr-frame">
-          {image && qr.data ? (
-            <img
-              className="qr-image"
-              src={image}
-              alt={t('qr.alt', { name })}
-              width={240}
-              height={240}
-              data-testid="qr-image"
-              data-payload={qr.data.payload}
-              data-amount={qr.data.amountMinor ?? ''}
-            />
-          ) : qr.error ? null : (
-            <Spinner label={t('common.loading')} />
-          )}
-        </div>
-        <FormError error={qr.error} />
+      <QrCard
+        owner={{ name, avatarId: me.avatarId, meta: handleOf(me) }}
+        payload={qr.data?.payload ?? null}
+        error={qr.error}
+        alt={t('qr.alt', { name })}
+        testId="qr-image"
+        amountMinor={qr.data ? (qr.data.amountMinor ?? null) : undefined}
+      >
         <p className="qr-caption" data-testid="qr-amount-label">
           {qr.data?.amountMinor != null
             ? t('qr.fixed', { amount: money.format(qr.data.amountMinor, currency) })
@@ -149,7 +178,7 @@ export function QrScreen() {
             ) : null}
           </div>
         )}
-      </section>
+      </QrCard>
     </Page>
   );
 }
