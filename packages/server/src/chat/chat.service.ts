@@ -116,6 +116,7 @@ export class ChatService {
       announcer,
       canMessageMany: (pairs, trx) => social.canMessageMany(pairs, trx),
       view: (row) => this.#message(row),
+      replay: (senderId, id, hash, conversationId) => this.#replay(senderId, id, hash, conversationId),
       topic: CHAT_TOPICS.message,
     });
   }

@@ -186,6 +186,11 @@ export interface WriterDeps {
   ): Promise<boolean[]>;
   /** The wire form of a message, for the update log. */
   view(row: MessageRow): Message;
+  /**
+   * The message a sender's client id already stands for in this conversation, or null;
+   * `idempotency_conflict` when it stands for another message.
+   */
+  replay(senderId: string, id: string, hash: string, conversationId: string): Promise<MessageRow | null>;
   /** Topic of the "new message" update. */
   topic: string;
 }
@@ -295,14 +300,8 @@ export class MessageWriter {
   /** The same id sent at once into two conversations, or another sender's id here. */
   async #settleRace(p: Pending): Promise<void> {
     try {
-      const winner = await this.deps.repo.findBySender(p.senderId, p.id);
+      const winner = await this.deps.replay(p.senderId, p.id, p.draft.hash, p.conversationId);
       if (!winner) throw new DomainError('idempotency_conflict', 'This message id is already taken.');
-      if (winner.request_hash !== p.draft.hash || winner.conversation_id !== p.conversationId) {
-        throw new DomainError(
-          'idempotency_conflict',
-          'This message id was already used for another message.',
-        );
-      }
       p.resolve({ row: winner, created: false });
     } catch (error) {
       p.reject(error);
