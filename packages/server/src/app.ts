@@ -21,6 +21,7 @@ import type { DatabaseHandle } from './platform/db/connect.js';
 import { type App, createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system.routes.js';
 import { serveWeb } from './platform/http/web.js';
+import { JobRunner } from './platform/jobs/jobs.js';
 import { Secrets } from './platform/secrets/secrets.js';
 import { type Bus, LocalBus, RedisBus } from './realtime/bus.js';
 import { Realtime } from './realtime/realtime.js';
@@ -49,6 +50,8 @@ export interface Services {
   bank: SimulatedBankGateway;
   bus: Bus;
   realtime: Realtime;
+  /** Durable scheduled jobs: domains register their kinds at start. */
+  jobs: JobRunner;
 }
 
 export interface BuiltApp {
@@ -81,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   // Whose update logs grew: in process with one node, Redis pub/sub across nodes.
   const bus: Bus = config.redisUrl ? new RedisBus(config.redisUrl, logger) : new LocalBus();
   const secrets = new Secrets(database.db, clock);
+  const jobs = new JobRunner(database.db, clock, logger);
   const social = new SocialService(database.db, clock, identity, secrets, bus);
   const chat = new ChatService(database.db, clock, identity, social, bus, logger);
   const mediaDir = config.mediaDir ?? join(config.dataDir, 'media');
@@ -156,6 +160,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(async (scope) => realtime.plugin(scope as never));
   realtime.startTail();
   if (config.fundScheduler) fund.startScheduler();
+  if (config.jobRunner) jobs.start();
   await serveWeb(app as never, config.webDistDir ?? defaultWebDistDir());
   await app.ready();
   // The simulated bank calls back through the same route a real bank would use.
@@ -171,11 +176,12 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   return {
     app,
-    services: { identity, social, chat, media, ledger, wallet, fund, family, bank, bus, realtime },
+    services: { identity, social, chat, media, ledger, wallet, fund, family, bank, bus, realtime, jobs },
     close: async () => {
       bank.close();
       media.close();
       await fund.stopScheduler();
+      await jobs.stop();
       realtime.close();
       await app.close();
       await bus.close();

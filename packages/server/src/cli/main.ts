@@ -76,7 +76,7 @@ async function prepare(config: Config, demo: boolean): Promise<DatabaseHandle> {
   if (demo) {
     // The fund's scheduler is off here: the seed accrues a month of history itself.
     const built = await buildApp({
-      config: { ...config, logLevel: 'warn', fundScheduler: false },
+      config: { ...config, logLevel: 'warn', fundScheduler: false, jobRunner: false },
       database,
       logger,
     });
@@ -181,7 +181,7 @@ async function withFund<T>(
   fn: (fund: FundService) => Promise<T>,
 ): Promise<T> {
   const built = await buildApp({
-    config: { ...config, logLevel: 'warn', fundScheduler: false },
+    config: { ...config, logLevel: 'warn', fundScheduler: false, jobRunner: false },
     database,
   });
   try {
@@ -306,7 +306,7 @@ async function main(argv: string[]): Promise<void> {
       parseArgs({ args: rest, options: {} });
       await withDatabase(config, async (database) => {
         const built = await buildApp({
-          config: { ...config, logLevel: 'warn', fundScheduler: false },
+          config: { ...config, logLevel: 'warn', fundScheduler: false, jobRunner: false },
           database,
         });
         const result = await seedDemo(built.services.identity);

@@ -37,6 +37,7 @@ export interface Config {
   fundInstantDailyMaxMinor: bigint;
   fundYieldSource: 'published' | 'simulated';
   fundScheduler: boolean;
+  jobRunner: boolean;
   /** Where uploaded media files live; absent → `dataDir/media`. */
   mediaDir: string | undefined;
   mediaLinkTtlSeconds: number;
@@ -294,6 +295,13 @@ export const CONFIG_VARS = {
     name: 'FUND_SCHEDULER',
     description:
       'Accrue due days and pay out normal redemptions every minute on this node (safe on every node at once).',
+    default: 'true',
+    parse: boolean,
+  },
+  jobRunner: {
+    name: 'JOB_RUNNER',
+    description:
+      'Run due scheduled jobs (expiries, refunds, webhook deliveries) on this node; safe on every node at once.',
     default: 'true',
     parse: boolean,
   },

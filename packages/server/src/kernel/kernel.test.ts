@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       fundInstantDailyMaxMinor: 1_000_000n,
       fundYieldSource: 'published',
       fundScheduler: true,
+      jobRunner: true,
       mediaDir: undefined,
       mediaLinkTtlSeconds: 300,
     });

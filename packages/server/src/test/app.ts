@@ -24,6 +24,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     argon2TimeCost: 1,
     webDistDir: '/nonexistent-web-dist',
     bankLatencyMs: 20,
+    // Tests run due jobs themselves (`services.jobs.runDue()`), by their own clock.
+    jobRunner: false,
     mediaDir: mkdtempSync(join(tmpdir(), 'jiaozi-media-')),
     ...overrides,
   };

@@ -405,6 +405,18 @@ export interface MediaPlaysTable {
   played_at: Timestamp;
 }
 
+export interface JobsTable {
+  kind: string;
+  key: string;
+  payload: ColumnType<unknown, string, string>;
+  run_at: Timestamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  dead: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -445,6 +457,7 @@ export interface Database {
   family_grants: FamilyGrantsTable;
   family_grant_usage: FamilyGrantUsageTable;
   family_grant_uses: FamilyGrantUsesTable;
+  jobs: JobsTable;
 }
 
 export type { Generated };

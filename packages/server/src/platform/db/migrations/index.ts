@@ -9,6 +9,7 @@ import * as m0008 from './0008_fund.js';
 import * as m0009 from './0009_media.js';
 import * as m0010 from './0010_ledger_speed.js';
 import * as m0011 from './0011_family.js';
+import * as m0012 from './0012_jobs.js';
 
 /**
  * Forward-only, numbered migrations. Append new ones; never edit or reorder a migration
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0009_media': m0009,
   '0010_ledger_speed': m0010,
   '0011_family': m0011,
+  '0012_jobs': m0012,
 };
