@@ -47,7 +47,7 @@ export default defineConfig(async () => {
       ...shared,
       test: {
         name: 'unit',
-        include: ['packages/*/src/**/*.test.ts'],
+        include: ['packages/*/src/**/*.test.ts', 'examples/miniapps/*/src/**/*.test.ts'],
         exclude: ['**/*.db.test.ts', '**/*.pg.test.ts', '**/*.redis.test.ts', '**/node_modules/**'],
       },
     },
