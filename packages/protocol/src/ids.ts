@@ -8,7 +8,24 @@
 /** Random bytes from the platform CSPRNG (Web Crypto; a global in browsers and Node ≥ 19). */
 export type RandomBytes = (length: number) => Uint8Array;
 
-const cryptoRandom: RandomBytes = (length) => globalThis.crypto.getRandomValues(new Uint8Array(length));
+/**
+ * Random bytes are drawn from the CSPRNG a pool at a time: one `getRandomValues` call per
+ * 256 ids instead of one per id (the call, not the bytes, is what costs).
+ */
+const POOL_BYTES = 4096;
+let pool = new Uint8Array(0);
+let poolAt = 0;
+const cryptoRandom: RandomBytes = (length) => {
+  if (poolAt + length > pool.length) {
+    pool = globalThis.crypto.getRandomValues(new Uint8Array(Math.max(POOL_BYTES, length)));
+    poolAt = 0;
+  }
+  const out = pool.subarray(poolAt, poolAt + length);
+  poolAt += length;
+  return out;
+};
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 let lastMs = -1;
 let lastSeq = 0;
@@ -38,9 +55,29 @@ export function uuidv7(nowMs: number = Date.now(), random: RandomBytes = cryptoR
   bytes[6] = 0x70 | ((lastSeq >>> 8) & 0x0f);
   bytes[7] = lastSeq & 0xff;
   bytes[8] = 0x80 | ((bytes[8] ?? 0) & 0x3f);
-  let hex = '';
-  for (const byte of bytes.subarray(0, 16)) hex += byte.toString(16).padStart(2, '0');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  const h = (i: number) => HEX[bytes[i] as number] as string;
+  return (
+    h(0) +
+    h(1) +
+    h(2) +
+    h(3) +
+    '-' +
+    h(4) +
+    h(5) +
+    '-' +
+    h(6) +
+    h(7) +
+    '-' +
+    h(8) +
+    h(9) +
+    '-' +
+    h(10) +
+    h(11) +
+    h(12) +
+    h(13) +
+    h(14) +
+    h(15)
+  );
 }
 
 export const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
