@@ -1,4 +1,5 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
+import { assert } from '../kernel/errors.js';
 import type { Database, LedgerAccountsTable, LedgerTransfersTable } from '../platform/db/schema.js';
 import type { Account, BatchOutcome, Failure, LedgerErrorCode, Transfer } from './ledger.core.js';
 
@@ -313,7 +314,7 @@ export class LedgerRepository {
   async commitBatch(
     db: Db,
     batch: { at: Date; contentHash: string; checkIds: readonly string[]; expected: readonly Account[] },
-    outcome: Pick<BatchOutcome, 'created' | 'failures' | 'pendingStates' | 'accounts' | 'entries'>,
+    outcome: Pick<BatchOutcome, 'created' | 'failures' | 'pendingStates' | 'entries'>,
   ): Promise<CommitAnswer> {
     const t = outcome.created;
     const f = outcome.failures;
@@ -321,29 +322,27 @@ export class LedgerRepository {
     const x = batch.expected;
     const createdIds = new Set(t.map((y) => y.id));
     const states = [...outcome.pendingStates].filter(([id]) => !createdIds.has(id));
-    const a = [...outcome.accounts.values()];
+    // The statement stores the batch's time as every created transfer's.
+    assert(
+      t.every((y) => y.timestamp.getTime() === batch.at.getTime()),
+      "a batch's transfers carry the batch's time",
+    );
     const iso = (d: Date | null) => (d === null ? null : d.toISOString());
     const result = await sql<{ answer: RawAnswer | string }>`
       SELECT ledger_commit_batch(
         ${batch.at}::timestamptz, ${batch.contentHash}, ${pgArray([...batch.checkIds])}::uuid[],
-        ${pgArray(x.map((y) => y.id))}::uuid[], ${pgArray(x.map((y) => y.flags))}::int4[],
-        ${pgArray(x.map((y) => y.debitsPending.toString()))}::int8[],
-        ${pgArray(x.map((y) => y.debitsPosted.toString()))}::int8[], ${pgArray(x.map((y) => y.creditsPending.toString()))}::int8[],
-        ${pgArray(x.map((y) => y.creditsPosted.toString()))}::int8[], ${pgArray(x.map((y) => y.version.toString()))}::int8[],
+        ${pgArray(x.map((y) => y.id))}::uuid[], ${pgArray(x.map((y) => y.version.toString()))}::int8[],
         ${pgArray(t.map((y) => y.id))}::uuid[], ${pgArray(t.map((y) => y.debitAccountId))}::uuid[], ${pgArray(t.map((y) => y.creditAccountId))}::uuid[],
         ${pgArray(t.map((y) => y.amount.toString()))}::int8[], ${pgArray(t.map((y) => y.currency))}::text[], ${pgArray(t.map((y) => y.code))}::text[],
         ${pgArray(t.map((y) => y.flags))}::int4[], ${pgArray(t.map((y) => y.pendingId))}::uuid[], ${pgArray(t.map((y) => y.timeoutSeconds))}::int4[],
         ${pgArray(t.map((y) => iso(y.expiresAt)))}::timestamptz[],
         ${pgArray(t.map((y) => outcome.pendingStates.get(y.id) ?? y.state))}::text[], ${pgArray(t.map((y) => y.userData))}::text[],
-        ${pgArray(t.map((y) => y.fingerprint))}::text[], ${pgArray(t.map((y) => y.timestamp.toISOString()))}::timestamptz[],
+        ${pgArray(t.map((y) => y.fingerprint))}::text[],
         ${pgArray(f.map((y) => y.id))}::uuid[], ${pgArray(f.map((y) => y.code))}::text[], ${pgArray(f.map((y) => y.fingerprint))}::text[],
         ${pgArray(e.map((y) => y.accountId))}::uuid[], ${pgArray(e.map((y) => y.version.toString()))}::int8[], ${pgArray(e.map((y) => y.transferId))}::uuid[],
         ${pgArray(e.map((y) => y.debitsPending.toString()))}::int8[], ${pgArray(e.map((y) => y.debitsPosted.toString()))}::int8[],
         ${pgArray(e.map((y) => y.creditsPending.toString()))}::int8[], ${pgArray(e.map((y) => y.creditsPosted.toString()))}::int8[],
-        ${pgArray(states.map(([id]) => id))}::uuid[], ${pgArray(states.map(([, st]) => st))}::text[],
-        ${pgArray(a.map((y) => y.id))}::uuid[], ${pgArray(a.map((y) => y.debitsPending.toString()))}::int8[],
-        ${pgArray(a.map((y) => y.debitsPosted.toString()))}::int8[], ${pgArray(a.map((y) => y.creditsPending.toString()))}::int8[],
-        ${pgArray(a.map((y) => y.creditsPosted.toString()))}::int8[], ${pgArray(a.map((y) => y.version.toString()))}::int8[]
+        ${pgArray(states.map(([id]) => id))}::uuid[], ${pgArray(states.map(([, st]) => st))}::text[]
       ) AS answer`.execute(db);
     const raw = result.rows[0]?.answer;
     if (!raw) throw new Error('ledger_commit_batch gave no answer');
