@@ -8,10 +8,11 @@ export type ConversationKind = 'direct' | 'group';
 export type MemberRole = 'owner' | 'admin' | 'member';
 
 /**
- * `text`, `system`, `photo` (an album: payload `PhotoPayload`) and `voice` (payload
- * `VoicePayload`); the set grows (transfer, red_packet).
+ * `text`, `system`, `photo` (an album: payload `PhotoPayload`), `voice` (payload
+ * `VoicePayload`), and the money kinds `transfer` (`TransferCardPayload`), `red_packet`
+ * (`RedPacketPayload`) and `split` (`SplitPayload`), which cannot be recalled.
  */
-export type MessageKind = 'text' | 'system' | 'photo' | 'voice';
+export type MessageKind = 'text' | 'system' | 'photo' | 'voice' | 'transfer' | 'red_packet' | 'split';
 
 /** What a system message says happened; `payload.event` names it. */
 export type SystemEvent =

@@ -290,6 +290,20 @@ export class ChatService {
   }
 
   /**
+   * For other domains: a conversation's kind and its members' ids, or null when it does not
+   * exist (read inside the caller's transaction when one is given).
+   */
+  async conversationMembers(
+    conversationId: string,
+    db: Kysely<Database> | Trx = this.db,
+  ): Promise<{ kind: 'direct' | 'group'; memberIds: string[] } | null> {
+    const conv = await this.repo.findConversation(conversationId, db);
+    if (!conv) return null;
+    const members = await this.repo.listMembers(conversationId, db);
+    return { kind: conv.kind, memberIds: members.map((m) => m.user_id) };
+  }
+
+  /**
    * Writes a system message (`payload.event` names it) into a conversation inside the
    * caller's transaction, so that it commits or rolls back with the caller's change. Returns
    * the events to write to the outbox in that transaction (and to announce after commit).
