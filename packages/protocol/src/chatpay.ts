@@ -37,7 +37,7 @@ export interface RedPacketGrab {
   amountMinor: number;
   /** 1 for the first grab. */
   position: number;
-  /** The largest share once the packet is empty (a tie goes to the earlier grab). */
+  /** Lucky packets: the largest share so far, final once the packet is finished (a tie goes to the earlier grab). */
   bestLuck: boolean;
   grabbedAt: string;
 }

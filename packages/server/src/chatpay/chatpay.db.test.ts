@@ -304,6 +304,8 @@ describe('red packets', () => {
     const b = ok<RedPacket>(await bob.request('POST', `${url}/grab`));
     expect(b.myGrab?.position).toBe(1);
     expect(b.canGrab).toBe(false);
+    // Best luck follows the largest share so far.
+    expect(b.grabs.map((x) => x.bestLuck)).toEqual([true]);
     expectError(await bob.request('POST', `${url}/grab`), 409, 'red_packet_already_grabbed');
     ok<RedPacket>(await carol.request('POST', `${url}/grab`));
     // In a group the sender may grab too.

@@ -243,7 +243,7 @@ export const chatPayRoutes: FastifyPluginAsyncTypebox<{ chatpay: ChatPayService 
     {
       schema: {
         tags,
-        summary: 'A red packet: who got what and when, best luck marked once it is finished',
+        summary: 'A red packet: who got what and when, best luck marked',
         params: IdParams,
         response: { 200: PacketSchema },
       },

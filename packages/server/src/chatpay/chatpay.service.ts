@@ -684,7 +684,7 @@ export class ChatPayService {
     return { row, memberIds: conv.memberIds };
   }
 
-  /** The packet with who got what and when (best luck marked once it is finished). */
+  /** The packet with who got what and when, best luck marked. */
   async redPacket(userId: string, id: string): Promise<RedPacket> {
     const { row } = await this.#visiblePacket(userId, id);
     return this.#packetView(userId, row, await this.repo.grabsOf(id));
@@ -835,8 +835,8 @@ export class ChatPayService {
     const users = await this.identity.usersByIds([row.sender_id, ...grabs.map((g) => g.user_id)]);
     const sender = users.get(row.sender_id);
     assert(sender, 'the sender exists');
-    const finished = row.status !== 'active';
-    const best = finished && row.mode === 'lucky' ? bestLuckIndex(grabs) : -1;
+    // Lucky packets only: the largest share so far (final once the packet is finished).
+    const best = row.mode === 'lucky' ? bestLuckIndex(grabs) : -1;
     const views: RedPacketGrab[] = grabs.map((g, i) => {
       const user = users.get(g.user_id);
       assert(user, 'a grabber exists');
