@@ -764,5 +764,9 @@ export const en = {
   'pay.remind': 'Remind',
   'pay.reminded': 'Reminded everyone who has not paid.',
   'pay.close_split': 'Close',
+  'pay.split_mode_equal': 'Equal',
+  'pay.split_mode_custom': 'Custom amounts',
+  'pay.split_custom_invalid': 'Give every participant an amount of at least 0.01.',
+  'pay.share_of': 'Share of {name}',
   'history.open_chat': 'Open the chat',
 } as const satisfies Record<string, string>;

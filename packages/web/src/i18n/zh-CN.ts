@@ -760,5 +760,9 @@ export const zhCN: Messages = {
   'pay.remind': '提醒',
   'pay.reminded': '已提醒所有未付款的人。',
   'pay.close_split': '结束收款',
+  'pay.split_mode_equal': '平均分摊',
+  'pay.split_mode_custom': '自定义金额',
+  'pay.split_custom_invalid': '请为每位参与人填写至少 0.01 的金额。',
+  'pay.share_of': '{name}的金额',
   'history.open_chat': '查看聊天',
 };

@@ -348,24 +348,45 @@ function SplitForm({
 }) {
   const { t } = useI18n();
   const { api, config } = useSession();
+  const money = useMoney();
   const amount = useAmount();
   const [title, setTitle] = useState('');
   const members = detail.members.map((m) => m.userId);
   const [who, setWho] = useState<string[]>(members);
+  const [custom, setCustom] = useState(false);
+  const [amounts, setAmounts] = useState<Record<string, string>>({});
   const [busy, setBusy] = useState(false);
   const { nameOf } = usePeople(members);
+  const chosen = members.filter((m) => who.includes(m));
+  // Custom shares: each must parse; the total is their sum.
+  const shares = chosen.map((id) => ({ id, parsed: parseAmountInput(amounts[id] ?? '', config.currency) }));
+  const customTotal = shares.reduce((sum, x) => sum + (x.parsed.ok ? x.parsed.wire : 0), 0);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const wire = amount.parse();
-    if (wire === null || title.trim() === '' || who.length === 0) return;
+    if (title.trim() === '' || chosen.length === 0) return;
+    let totalMinor: number;
+    let split: { userId: string; amountMinor: number }[] | undefined;
+    if (custom) {
+      if (shares.some((x) => !x.parsed.ok)) {
+        onError(new Error(t('pay.split_custom_invalid')));
+        return;
+      }
+      split = shares.map((x) => ({ userId: x.id, amountMinor: x.parsed.ok ? x.parsed.wire : 0 }));
+      totalMinor = customTotal;
+    } else {
+      const wire = amount.parse();
+      if (wire === null) return;
+      totalMinor = wire;
+    }
     setBusy(true);
     try {
       const { message } = await api.createSplit({
         id: uuidv7(),
         conversationId: detail.id,
         title: title.trim(),
-        totalMinor: wire,
-        participantIds: members.filter((m) => who.includes(m)),
+        totalMinor,
+        participantIds: chosen,
+        ...(split ? { amounts: split } : {}),
       });
       onSent(message);
     } catch (caught) {
@@ -383,30 +404,70 @@ function SplitForm({
         testId="split-title"
         maxLength={40}
       />
-      <AmountField
-        label={t('pay.total')}
-        value={amount.text}
-        onValueChange={amount.setText}
-        currency={config.currency}
-        testId="split-amount"
-        error={amount.problem}
-        hint={t('pay.split_equal')}
-      />
+      <fieldset className="segmented">
+        <legend className="visually-hidden">{t('pay.mode')}</legend>
+        <button
+          type="button"
+          className="segment"
+          aria-pressed={!custom}
+          data-testid="split-mode-equal"
+          onClick={() => setCustom(false)}
+        >
+          {t('pay.split_mode_equal')}
+        </button>
+        <button
+          type="button"
+          className="segment"
+          aria-pressed={custom}
+          data-testid="split-mode-custom"
+          onClick={() => setCustom(true)}
+        >
+          {t('pay.split_mode_custom')}
+        </button>
+      </fieldset>
+      {custom ? (
+        <p className="pay-details-meta" data-testid="split-custom-total">
+          {t('pay.total')}: {money.format(customTotal)}
+        </p>
+      ) : (
+        <AmountField
+          label={t('pay.total')}
+          value={amount.text}
+          onValueChange={amount.setText}
+          currency={config.currency}
+          testId="split-amount"
+          error={amount.problem}
+          hint={t('pay.split_equal')}
+        />
+      )}
       <fieldset className="pay-people">
         <legend>{t('pay.participants')}</legend>
         {members.map((id) => (
-          <label key={id} className="row">
-            <input
-              type="checkbox"
-              checked={who.includes(id)}
-              onChange={(event) =>
-                setWho((current) =>
-                  event.target.checked ? [...current, id] : current.filter((x) => x !== id),
-                )
-              }
-            />
-            {nameOf(id)}
-          </label>
+          <div key={id} className="row">
+            <label className="pay-person">
+              <input
+                type="checkbox"
+                checked={who.includes(id)}
+                onChange={(event) =>
+                  setWho((current) =>
+                    event.target.checked ? [...current, id] : current.filter((x) => x !== id),
+                  )
+                }
+              />
+              {nameOf(id)}
+            </label>
+            {custom && who.includes(id) ? (
+              <input
+                className="input pay-person-amount"
+                inputMode="decimal"
+                aria-label={t('pay.share_of', { name: nameOf(id) })}
+                data-testid="split-custom-amount"
+                value={amounts[id] ?? ''}
+                placeholder="0.00"
+                onChange={(event) => setAmounts((current) => ({ ...current, [id]: event.target.value }))}
+              />
+            ) : null}
+          </div>
         ))}
       </fieldset>
       <button type="submit" className="button button-primary" data-testid="split-submit" disabled={busy}>
