@@ -129,4 +129,40 @@ describe('money in chat in the browser', () => {
     const report = await t.services.ledger.verify();
     expect(report.ok, JSON.stringify(report.problems)).toBe(true);
   });
+
+  it('splits a bill in the group; bob pays his share and his wallet history leads back to the chat', async () => {
+    const group = await t.database.db
+      .selectFrom('conversations')
+      .select('id')
+      .where('kind', '=', 'group')
+      .where('name', 'like', 'Dumpling club%')
+      .executeTakeFirstOrThrow();
+    const alice = await logIn('alice');
+    await alice.goto(`${baseUrl}/chats/${group.id}`);
+    await alice.getByTestId('composer-plus').click();
+    await alice.getByTestId('pay-menu-split').click();
+    await alice.getByTestId('split-title').fill('Hotpot');
+    await alice.getByTestId('split-amount').fill('90.00');
+    await alice.getByTestId('split-submit').click();
+    const aliceCard = alice.getByTestId('split-card').last();
+    await expect.poll(() => aliceCard.textContent()).toContain('1/3 paid');
+
+    const bob = await logIn('bob');
+    const [aliceBefore, bobBefore] = [await balanceOf('alice'), await balanceOf('bob')];
+    await bob.goto(`${baseUrl}/chats/${group.id}`);
+    await bob.getByTestId('split-card').last().click();
+    await bob.getByTestId('split-pay').click();
+    await pin(bob);
+    await expect.poll(() => bob.locator('[data-testid="split-share"][data-paid="true"]').count()).toBe(2);
+    expect([await balanceOf('alice'), await balanceOf('bob')]).toEqual([
+      aliceBefore + 3_000,
+      bobBefore - 3_000,
+    ]);
+    await expect.poll(() => aliceCard.textContent(), { timeout: 10_000 }).toContain('2/3 paid');
+
+    await bob.goto(`${baseUrl}/wallet/history`);
+    await bob.getByTestId('history-row').first().click();
+    await bob.getByTestId('history-open-chat').click();
+    await expect.poll(() => new URL(bob.url()).pathname).toBe(`/chats/${group.id}`);
+  });
 });
