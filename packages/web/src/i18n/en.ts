@@ -768,5 +768,6 @@ export const en = {
   'pay.split_mode_custom': 'Custom amounts',
   'pay.split_custom_invalid': 'Give every participant an amount of at least 0.01.',
   'pay.share_of': 'Share of {name}',
+  'pay.split_reminded_you': 'You were reminded to pay your share',
   'history.open_chat': 'Open the chat',
 } as const satisfies Record<string, string>;

@@ -764,5 +764,6 @@ export const zhCN: Messages = {
   'pay.split_mode_custom': '自定义金额',
   'pay.split_custom_invalid': '请为每位参与人填写至少 0.01 的金额。',
   'pay.share_of': '{name}的金额',
+  'pay.split_reminded_you': '对方提醒你支付你的那一份',
   'history.open_chat': '查看聊天',
 };

@@ -628,8 +628,12 @@ function SplitBubble({ message }: { message: Message }) {
   const { api } = useSession();
   const money = useMoney();
   const id = String(message.payload?.splitId ?? '');
+  const me = useMe();
   const split = useLoad(() => api.split(id), [api, id]);
   useLiveReload(['chatpay.'], split.reload);
+  const mine = split.data?.shares.find((x) => x.user.userId === me.id);
+  // The creator reminded me and my share is still unpaid.
+  const nudged = split.data?.status === 'open' && mine && !mine.paidAt && split.data.lastRemindedAt !== null;
   return (
     <Link
       to={pathTo('split', { conversationId: message.conversationId, id })}
@@ -645,12 +649,14 @@ function SplitBubble({ message }: { message: Message }) {
           </span>
         </span>
       </span>
-      <span className="pay-card-foot">
-        {split.data
-          ? split.data.status === 'closed'
-            ? t('pay.split_closed')
-            : t('pay.split_paid_count', { paid: split.data.paidCount, count: split.data.shares.length })
-          : t('pay.split')}
+      <span className="pay-card-foot" data-testid="split-card-foot">
+        {nudged
+          ? t('pay.split_reminded_you')
+          : split.data
+            ? split.data.status === 'closed'
+              ? t('pay.split_closed')
+              : t('pay.split_paid_count', { paid: split.data.paidCount, count: split.data.shares.length })
+            : t('pay.split')}
       </span>
     </Link>
   );
