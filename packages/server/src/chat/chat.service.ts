@@ -304,6 +304,16 @@ export class ChatService {
   }
 
   /**
+   * For other domains: whether a member sees a message, that is, was in the conversation
+   * when it was sent (a red packet is grabbed only by those who saw it arrive).
+   */
+  async canSeeMessage(userId: string, conversationId: string, messageId: string): Promise<boolean> {
+    const me = await this.repo.findMember(conversationId, userId);
+    const message = me ? await this.repo.findMessage(conversationId, messageId) : undefined;
+    return me !== undefined && message !== undefined && message.seq > me.joined_seq;
+  }
+
+  /**
    * Writes a system message (`payload.event` names it) into a conversation inside the
    * caller's transaction, so that it commits or rolls back with the caller's change. Returns
    * the events to write to the outbox in that transaction (and to announce after commit).

@@ -293,9 +293,9 @@ describe('red packets', () => {
     expect(await balances(alice)).toEqual([100_000]);
   });
 
-  it('a lucky packet of 3 in a group of three: each grabs once, best luck marked, sum exact', async () => {
-    const [alice, bob, carol] = [await user(), await user(0n), await user(0n)];
-    const g = await group(alice, [bob, carol]);
+  it('a lucky packet of 3: each grabs once, best luck marked, sum exact, then empty', async () => {
+    const [alice, bob, carol, dave] = [await user(), await user(0n), await user(0n), await user(0n)];
+    const g = await group(alice, [bob, carol, dave]);
     const sent = ok<{ message: Message; packet: RedPacket }>(await sendPacket(alice, g, {}), 201);
     expect(sent.message).toMatchObject({ kind: 'red_packet' });
     expect(sent.message.payload).toMatchObject({ packetId: sent.packet.id, mode: 'lucky', count: 3 });
@@ -323,11 +323,12 @@ describe('red packets', () => {
       b.myGrab?.amountMinor ?? 0,
       last.grabs.find((x) => x.user.userId === carol.userId)?.amountMinor ?? 0,
     ]);
-    // A fourth member is too late.
-    const dave = await user(0n);
-    await friends(alice, dave);
-    ok(await alice.request('POST', `/v1/conversations/${g}/members`, { userIds: [dave.userId] }));
+    // A fourth member is too late; one who joined after it was sent never saw it.
     expectError(await dave.request('POST', `${url}/grab`), 409, 'red_packet_empty');
+    const erin = await user(0n);
+    await friends(alice, erin);
+    ok(await alice.request('POST', `/v1/conversations/${g}/members`, { userIds: [erin.userId] }));
+    expectError(await erin.request('POST', `${url}/grab`), 404, 'not_found');
     // Outsiders do not see it.
     const stranger = await user(0n);
     expectError(await stranger.request('GET', url), 404, 'not_found');

@@ -704,7 +704,10 @@ export class ChatPayService {
   async grab(userId: string, id: string): Promise<RedPacket> {
     const { row: visible } = await this.#visiblePacket(userId, id);
     const conv = await this.chat.conversationMembers(visible.conversation_id);
-    if (!conv?.memberIds.includes(userId)) throw new DomainError('not_found', 'No such red packet.');
+    // Members who joined after it was sent do not see it, so cannot grab it either.
+    if (!conv || !(await this.chat.canSeeMessage(userId, visible.conversation_id, visible.message_id))) {
+      throw new DomainError('not_found', 'No such red packet.');
+    }
     if (!this.#mayGrab(userId, visible, conv.kind)) {
       throw new DomainError('red_packet_not_for_you', 'This red packet is not for you.');
     }
@@ -850,6 +853,7 @@ export class ChatPayService {
     });
     const myGrab = views.find((g) => g.user.userId === userId) ?? null;
     const conv = await this.chat.conversationMembers(row.conversation_id);
+    const sees = await this.chat.canSeeMessage(userId, row.conversation_id, row.message_id);
     const now = this.clock.now();
     return {
       id: row.id,
@@ -871,7 +875,8 @@ export class ChatPayService {
         row.status === 'active' &&
         !isExpired(row.expires_at, now) &&
         myGrab === null &&
-        conv?.memberIds.includes(userId) === true &&
+        sees &&
+        conv !== null &&
         this.#mayGrab(userId, row, conv.kind),
       grabs: views,
       createdAt: row.created_at.toISOString(),
