@@ -1,6 +1,6 @@
 /**
- * Wire types of the chat domain: direct and group conversations, messages (text and system
- * now; photo, voice, transfer and red packet later), receipts as cumulative watermarks,
+ * Wire types of the chat domain: direct and group conversations, messages (text, system,
+ * photo, voice, and the money kinds of chatpay.ts), receipts as cumulative watermarks,
  * per-member settings, search, and the update-log events chat writes.
  */
 
