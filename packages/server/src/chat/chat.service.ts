@@ -303,6 +303,11 @@ export class ChatService {
     return { kind: conv.kind, memberIds: members.map((m) => m.user_id) };
   }
 
+  /** For other domains: whether this sender already used this client id (a resend is coming). */
+  async hasSent(senderId: string, id: string): Promise<boolean> {
+    return (await this.repo.findBySender(senderId, id)) !== undefined;
+  }
+
   /**
    * For other domains: whether a member sees a message, that is, was in the conversation
    * when it was sent (a red packet is grabbed only by those who saw it arrive).

@@ -212,8 +212,7 @@ export class ChatPayService {
     pin: { pin: string; meta: RequestMeta } | null,
   ): Promise<Sent<T>> {
     const target = { conversationId: input.conversationId };
-    const existing = await this.chat.repo.findBySender(senderId, input.id);
-    if (existing) {
+    if (await this.chat.hasSent(senderId, input.id)) {
       const { message } = await this.chat.sendPayload(senderId, target, {
         id: input.id,
         kind: input.kind,
