@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../kernel/clock.js';
 import { newId } from '../kernel/ids.js';
 import * as limits from '../kernel/limits.js';
+import { createLogger } from '../kernel/logger.js';
 import type { DatabaseHandle } from '../platform/db/connect.js';
-import { scheduleJob } from '../platform/jobs/jobs.js';
+import { type Job, JobRunner, jobDefaults, scheduleJob } from '../platform/jobs/jobs.js';
 import { type Client, createTestApp, signupClient, type TestApp } from '../test/app.js';
 import { createTestDatabase } from '../test/db.js';
 import { befriend, ok, tally } from '../test/http.js';
@@ -195,6 +196,99 @@ describe('money in chat on Postgres', () => {
     expect([after.status, after.refundedMinor]).toEqual(['refunded', 6_000 - got]);
     expect([await balance(alice), await balance(bob)]).toEqual([50_000 - got, got]);
     // Exactly one void of the card's hold and one refund of the packet.
+    const voids = await database.db
+      .selectFrom('ledger_transfers as t')
+      .innerJoin('chatpay_transfers as c', 'c.hold_id', 't.pending_id')
+      .select('t.id')
+      .where('c.id', '=', card.id)
+      .execute();
+    expect(voids).toHaveLength(1);
+    const refunds = await database.db
+      .selectFrom('ledger_transfers')
+      .select('id')
+      .where('code', '=', 'red_packet')
+      .where('credit_account_id', '=', (await t.services.wallet.wallet(alice.userId)).id)
+      .execute();
+    expect(refunds).toHaveLength(1);
+    await escrowEmpty();
+    const report = await t.services.ledger.verify();
+    expect(report.ok, JSON.stringify(report.problems)).toBe(true);
+  });
+
+  it('a node whose lease ran out finishes after another node ran the same jobs: still once', async () => {
+    const [alice, bob, carol] = [await user(50_000n), await user(), await user()];
+    for (const m of [bob, carol]) await befriend(m, alice);
+    const direct = ok<ConversationDetail>(
+      await alice.request('POST', '/v1/conversations/direct', { userId: bob.userId }),
+      201,
+    );
+    const group = ok<ConversationDetail>(
+      await alice.request('POST', '/v1/conversations/groups', {
+        name: 'Three',
+        memberIds: [bob.userId, carol.userId],
+      }),
+      201,
+    );
+    const { card } = ok<{ card: TransferCard }>(
+      await alice.request('POST', '/v1/chatpay/transfers', {
+        id: newId(),
+        conversationId: direct.id,
+        amountMinor: 1_111,
+        pin: PIN,
+      }),
+      201,
+    );
+    const { packet } = ok<{ packet: RedPacket }>(
+      await alice.request('POST', '/v1/chatpay/red-packets', {
+        id: newId(),
+        conversationId: group.id,
+        mode: 'equal',
+        totalMinor: 3_000,
+        count: 2,
+        pin: PIN,
+      }),
+      201,
+    );
+    ok<RedPacket>(await carol.request('POST', `/v1/chatpay/red-packets/${packet.id}/grab`));
+    for (const clock of clocks) clock.advanceSeconds(limits.transferCardTtlSeconds);
+
+    // A slow node claims both jobs and stalls inside the first handler.
+    const [a, b] = nodes as [TestApp, TestApp];
+    let entered: () => void = () => {};
+    const inHandler = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow = new JobRunner(database.db, clocks[0] as ManualClock, createLogger('silent'));
+    slow.register(CHATPAY_JOBS.transferExpire, async (job: Job<{ cardId: string }>) => {
+      entered();
+      await gate;
+      return a.services.chatpay.expireTransfer(job.payload.cardId);
+    });
+    slow.register(CHATPAY_JOBS.redPacketExpire, async (job: Job<{ packetId: string }>) => {
+      entered();
+      await gate;
+      return a.services.chatpay.expireRedPacket(job.payload.packetId);
+    });
+    const slowPass = slow.runDue();
+    await inHandler;
+    // Its lease runs out; the other node claims the same jobs and runs them.
+    (clocks[1] as ManualClock).advanceSeconds(jobDefaults.leaseSeconds + 1);
+    expect(await b.services.jobs.runDue()).toEqual({ ran: 2, failed: 0 });
+    // Then the slow node wakes up and runs both again: they find the work done.
+    release();
+    expect(await slowPass).toEqual({ ran: 2, failed: 0 });
+
+    expect(ok<TransferCard>(await bob.request('GET', `/v1/chatpay/transfers/${card.id}`)).status).toBe(
+      'refunded',
+    );
+    const after = ok<RedPacket>(await alice.request('GET', `/v1/chatpay/red-packets/${packet.id}`));
+    expect([after.status, after.refundedMinor]).toEqual(['refunded', 1_500]);
+    const a2 = ok<WalletSummary>(await alice.request('GET', '/v1/wallet'));
+    expect([a2.balanceMinor, a2.availableMinor]).toEqual([50_000 - 1_500, 50_000 - 1_500]);
     const voids = await database.db
       .selectFrom('ledger_transfers as t')
       .innerJoin('chatpay_transfers as c', 'c.hold_id', 't.pending_id')
