@@ -6,7 +6,7 @@ import type {
   Split,
   TransferCard,
 } from '@jiaozi/protocol';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
 import { formatDateTime } from '../../format.js';
 import { useI18n } from '../../i18n/context.js';
 import { useLiveReload } from '../../realtime/live.js';
@@ -51,7 +51,8 @@ export function MoneyMenu({
   const [form, setForm] = useState<Form | null>(null);
   const [pending, setPending] = useState<Pending | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const sent = useState<Message | null>(null);
+  // The message the PIN sheet's payment made, handed over once the sheet closes.
+  const sent = useRef<Message | null>(null);
   const group = detail?.kind === 'group';
 
   const open = (f: Form) => {
@@ -140,7 +141,7 @@ export function MoneyMenu({
           amount={money.format(pending.amountMinor)}
           length={config.limits.pinLength}
           onSubmit={async (pin) => {
-            sent[1](await pending.send(pin));
+            sent.current = await pending.send(pin);
           }}
           onFail={(caught) => {
             setPending(null);
@@ -149,7 +150,8 @@ export function MoneyMenu({
           onDone={() => {
             setPending(null);
             setForm(null);
-            if (sent[0]) onSent(sent[0]);
+            if (sent.current) onSent(sent.current);
+            sent.current = null;
           }}
           onClose={() => setPending(null)}
         />
