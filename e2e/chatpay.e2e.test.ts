@@ -82,6 +82,7 @@ describe('money in chat in the browser', () => {
     ]);
     // Alice's card follows live.
     await expect.poll(() => aliceCard.getAttribute('data-status'), { timeout: 10_000 }).toBe('received');
+    await alice.screenshot({ path: artifactPath('chatpay-transfer-card.png') });
 
     // Alice: a lucky packet of 3, 6.00 in all, into the group.
     await alice.goto(`${baseUrl}/chats/${group.id}`);
