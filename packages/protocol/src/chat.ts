@@ -1,6 +1,6 @@
 /**
- * Wire types of the chat domain: direct and group conversations, messages (text and system
- * now; photo, voice, transfer and red packet later), receipts as cumulative watermarks,
+ * Wire types of the chat domain: direct and group conversations, messages (text, system,
+ * photo, voice, and the money kinds of chatpay.ts), receipts as cumulative watermarks,
  * per-member settings, search, and the update-log events chat writes.
  */
 
@@ -8,10 +8,11 @@ export type ConversationKind = 'direct' | 'group';
 export type MemberRole = 'owner' | 'admin' | 'member';
 
 /**
- * `text`, `system`, `photo` (an album: payload `PhotoPayload`) and `voice` (payload
- * `VoicePayload`); the set grows (transfer, red_packet).
+ * `text`, `system`, `photo` (an album: payload `PhotoPayload`), `voice` (payload
+ * `VoicePayload`), and the money kinds `transfer` (`TransferCardPayload`), `red_packet`
+ * (`RedPacketPayload`) and `split` (`SplitPayload`), which cannot be recalled.
  */
-export type MessageKind = 'text' | 'system' | 'photo' | 'voice';
+export type MessageKind = 'text' | 'system' | 'photo' | 'voice' | 'transfer' | 'red_packet' | 'split';
 
 /** What a system message says happened; `payload.event` names it. */
 export type SystemEvent =

@@ -104,6 +104,21 @@ export const ERROR_TABLE = {
     meaning:
       'A family-pay grant pays merchants only (pay-code charges): not transfers to people, red packets, fund subscriptions or withdrawals.',
   },
+  transfer_not_for_you: {
+    status: 403,
+    meaning:
+      'Only the receiver of a transfer card may accept or return it (its sender sees it but cannot act on it; transfer cards cannot be recalled).',
+  },
+  red_packet_not_for_you: {
+    status: 403,
+    meaning:
+      'This red packet is only for chosen members of the group, or it is your own 1:1 packet: you may see it but not grab it.',
+  },
+  split_not_participant: {
+    status: 403,
+    meaning:
+      'Only the participants of a bill split pay shares of it, and only its creator reminds or closes it.',
+  },
   not_found: {
     status: 404,
     meaning: 'No such resource, or one that this account may not see: the two are indistinguishable.',
@@ -132,6 +147,31 @@ export const ERROR_TABLE = {
     status: 409,
     meaning:
       "Paying this through the family-pay grant would go over what is left of its monthly limit (`details.which` is `monthly_remainder`, with the limit and what is left). Over the granter's balance is `insufficient_funds` with `details.which` = `granter_balance`.",
+  },
+  transfer_not_pending: {
+    status: 409,
+    meaning:
+      'The transfer card was already received, returned or refunded (after 24 h): `details.status` says which.',
+  },
+  red_packet_already_grabbed: {
+    status: 409,
+    meaning: 'You already grabbed this red packet: each member grabs at most once.',
+  },
+  red_packet_empty: {
+    status: 409,
+    meaning: 'Every share of this red packet has been grabbed.',
+  },
+  red_packet_expired: {
+    status: 409,
+    meaning: 'This red packet is more than 24 hours old: what was left went back to its sender.',
+  },
+  split_already_paid: {
+    status: 409,
+    meaning: 'Your share of this bill split is already paid.',
+  },
+  split_closed: {
+    status: 409,
+    meaning: 'The creator closed this bill split: no more shares are paid through it.',
   },
   daily_limit_exceeded: {
     status: 409,

@@ -1,5 +1,6 @@
 export * from './chat.js';
 export * from './chat-state.js';
+export * from './chatpay.js';
 export * from './errors.js';
 export * from './familypay.js';
 export * from './fund.js';

@@ -153,8 +153,22 @@ export interface PayCodeChargeRequest {
   note?: string;
 }
 
-/** `fund`: money moved between the wallet and the money-market fund. */
-export type HistoryKind = 'topup' | 'withdrawal' | 'transfer' | 'paycode' | 'fund';
+/**
+ * `fund`: money moved between the wallet and the money-market fund. Money in chat:
+ * `chat_transfer` (a transfer card), `red_packet` (sent or grabbed), `red_packet_refund`
+ * (what was left after 24 h), `split` (a bill-split share); their `reference` is
+ * `{ type: 'conversation', id }`.
+ */
+export type HistoryKind =
+  | 'topup'
+  | 'withdrawal'
+  | 'transfer'
+  | 'paycode'
+  | 'fund'
+  | 'chat_transfer'
+  | 'red_packet'
+  | 'red_packet_refund'
+  | 'split';
 export type HistoryStatus = 'pending' | 'completed' | 'failed';
 
 export interface HistoryItem {

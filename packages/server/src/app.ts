@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { chatRoutes } from './chat/chat.routes.js';
 import { ChatService } from './chat/chat.service.js';
+import { chatPayRoutes } from './chatpay/chatpay.routes.js';
+import { type ChatPayOptions, ChatPayService } from './chatpay/chatpay.service.js';
 import { familyPayRoutes } from './familypay/familypay.routes.js';
 import { FamilyPayService } from './familypay/familypay.service.js';
 import { fundRoutes } from './fund/fund.routes.js';
@@ -36,6 +38,8 @@ export interface AppDeps {
   database: DatabaseHandle;
   clock?: Clock;
   logger?: Logger;
+  /** Money in chat's random source for lucky red packets (tests inject a seeded one). */
+  randomInt?: ChatPayOptions['randomInt'];
 }
 
 export interface Services {
@@ -47,6 +51,7 @@ export interface Services {
   wallet: WalletService;
   fund: FundService;
   family: FamilyPayService;
+  chatpay: ChatPayService;
   bank: SimulatedBankGateway;
   bus: Bus;
   realtime: Realtime;
@@ -124,6 +129,13 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     timeZone: config.timeZone,
     announcer: bus,
   });
+  const chatpay = new ChatPayService(database.db, clock, ledger, identity, wallet, chat, {
+    currency: config.currency,
+    announcer: bus,
+    ...(deps.randomInt ? { randomInt: deps.randomInt } : {}),
+  });
+  await chatpay.init();
+  chatpay.registerJobs(jobs);
   ledger.start();
   media.start();
 
@@ -157,6 +169,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(walletRoutes, { wallet });
   await app.register(fundRoutes, { fund });
   await app.register(familyPayRoutes, { family });
+  await app.register(chatPayRoutes, { chatpay });
   await app.register(async (scope) => realtime.plugin(scope as never));
   realtime.startTail();
   if (config.fundScheduler) fund.startScheduler();
@@ -176,7 +189,21 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   return {
     app,
-    services: { identity, social, chat, media, ledger, wallet, fund, family, bank, bus, realtime, jobs },
+    services: {
+      identity,
+      social,
+      chat,
+      media,
+      ledger,
+      wallet,
+      fund,
+      family,
+      chatpay,
+      bank,
+      bus,
+      realtime,
+      jobs,
+    },
     close: async () => {
       bank.close();
       media.close();

@@ -7,6 +7,7 @@ import { isTab, type RouteName, type RouteParams, resolveRoute } from './routes.
 import { AuthScreen } from './screens/auth.js';
 import { ConversationScreen } from './screens/chats/conversation.js';
 import { ChatsScreen, NewChatScreen } from './screens/chats/list.js';
+import { RedPacketScreen, SplitScreen, TransferCardScreen } from './screens/chats/money.js';
 import { ConversationSettingsScreen } from './screens/chats/settings.js';
 import { AddContactScreen } from './screens/contacts/add.js';
 import { BlockedScreen } from './screens/contacts/blocked.js';
@@ -139,6 +140,12 @@ function Screen({ route, params }: { route: RouteName; params: RouteParams }) {
       return <ConversationScreen conversationId={params.conversationId ?? ''} />;
     case 'conversationSettings':
       return <ConversationSettingsScreen conversationId={params.conversationId ?? ''} />;
+    case 'transferCard':
+      return <TransferCardScreen conversationId={params.conversationId ?? ''} id={params.id ?? ''} />;
+    case 'redPacket':
+      return <RedPacketScreen conversationId={params.conversationId ?? ''} id={params.id ?? ''} />;
+    case 'split':
+      return <SplitScreen conversationId={params.conversationId ?? ''} id={params.id ?? ''} />;
   }
 }
 

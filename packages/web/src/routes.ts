@@ -34,6 +34,9 @@ export const ROUTES = {
   chatsNew: '/chats/new',
   conversation: '/chats/:conversationId',
   conversationSettings: '/chats/:conversationId/settings',
+  transferCard: '/chats/:conversationId/transfers/:id',
+  redPacket: '/chats/:conversationId/red-packets/:id',
+  split: '/chats/:conversationId/splits/:id',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
@@ -74,6 +77,9 @@ export const PARENTS: Partial<Record<RouteName, RouteName>> = {
   chatsNew: 'chats',
   conversation: 'chats',
   conversationSettings: 'conversation',
+  transferCard: 'conversation',
+  redPacket: 'conversation',
+  split: 'conversation',
 };
 
 export const HOME = ROUTES.chats;

@@ -290,6 +290,35 @@ export class ChatService {
   }
 
   /**
+   * For other domains: a conversation's kind and its members' ids, or null when it does not
+   * exist (read inside the caller's transaction when one is given).
+   */
+  async conversationMembers(
+    conversationId: string,
+    db: Kysely<Database> | Trx = this.db,
+  ): Promise<{ kind: 'direct' | 'group'; memberIds: string[] } | null> {
+    const conv = await this.repo.findConversation(conversationId, db);
+    if (!conv) return null;
+    const members = await this.repo.listMembers(conversationId, db);
+    return { kind: conv.kind, memberIds: members.map((m) => m.user_id) };
+  }
+
+  /** For other domains: whether this sender already used this client id (a resend is coming). */
+  async hasSent(senderId: string, id: string): Promise<boolean> {
+    return (await this.repo.findBySender(senderId, id)) !== undefined;
+  }
+
+  /**
+   * For other domains: whether a member sees a message, that is, was in the conversation
+   * when it was sent (a red packet is grabbed only by those who saw it arrive).
+   */
+  async canSeeMessage(userId: string, conversationId: string, messageId: string): Promise<boolean> {
+    const me = await this.repo.findMember(conversationId, userId);
+    const message = me ? await this.repo.findMessage(conversationId, messageId) : undefined;
+    return me !== undefined && message !== undefined && message.seq > me.joined_seq;
+  }
+
+  /**
    * Writes a system message (`payload.event` names it) into a conversation inside the
    * caller's transaction, so that it commits or rolls back with the caller's change. Returns
    * the events to write to the outbox in that transaction (and to announce after commit).

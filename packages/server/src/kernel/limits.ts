@@ -93,6 +93,26 @@ export const familyGrantOfferTtlSeconds = 24 * 60 * 60;
 export const familyGrantHistoryMax = 100;
 /** The newest grants a list answers with, per side. */
 export const familyGrantsListMax = 100;
+
+// Money in chat
+/** A transfer card nobody accepted or returned is refunded after this long. */
+export const transferCardTtlSeconds = 24 * 60 * 60;
+export const transferCardNoteMaxLength = 100;
+/** A red packet holds at most 200.00 in all (minor units). */
+export const redPacketTotalMaxMinor = 20_000n;
+/** Every share of a red packet is at least 0.01. */
+export const redPacketShareMinMinor = 1n;
+export const redPacketCountMax = 100;
+export const redPacketGreetingMaxLength = 40;
+/** What is left of a red packet goes back to its sender after this long. */
+export const redPacketTtlSeconds = 24 * 60 * 60;
+export const splitTitleMaxLength = 40;
+/** People who share one bill (the creator may be one of them). */
+export const splitParticipantsMax = 100;
+/** A bill split's total: up to 50,000.00 (each share is still a payment within the payer's limits). */
+export const splitTotalMaxMinor = 5_000_000n;
+/** The creator reminds the unpaid participants at most this often. */
+export const splitRemindIntervalSeconds = 60 * 60;
 export const historyPageMax = 100;
 export const historyPageDefault = 20;
 export const historyExportRowsMax = 100_000;

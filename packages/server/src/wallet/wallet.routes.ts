@@ -9,6 +9,17 @@ import { BANK_SIGNATURE_HEADER } from './bank-gateway.js';
 import { walletErrors } from './wallet.errors.js';
 import type { WalletService } from './wallet.service.js';
 
+const HISTORY_KINDS = [
+  'topup',
+  'withdrawal',
+  'transfer',
+  'paycode',
+  'fund',
+  'chat_transfer',
+  'red_packet',
+  'red_packet_refund',
+  'split',
+];
 const Uuid = Type.String({ format: 'uuid' });
 const DateTime = Type.String({ format: 'date-time' });
 /** Integer minor units; anything else is `invalid_amount` (see the error mapper). */
@@ -89,7 +100,7 @@ const RequestSchema = Type.Object({
 });
 const HistoryItemSchema = Type.Object({
   id: Uuid,
-  kind: Type.String({ enum: ['topup', 'withdrawal', 'transfer', 'paycode', 'fund'] }),
+  kind: Type.String({ enum: HISTORY_KINDS }),
   direction: Type.String({ enum: ['in', 'out'] }),
   amountMinor: Type.Integer(),
   currency: Type.String(),
@@ -105,7 +116,7 @@ const HistoryQuery = Type.Object(
   {
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.historyPageMax })),
-    kind: Type.Optional(Type.String({ enum: ['topup', 'withdrawal', 'transfer', 'paycode', 'fund'] })),
+    kind: Type.Optional(Type.String({ enum: HISTORY_KINDS })),
     direction: Type.Optional(Type.Union([Type.Literal('in'), Type.Literal('out')])),
     from: Type.Optional(DateTime),
     to: Type.Optional(DateTime),

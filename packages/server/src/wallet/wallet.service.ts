@@ -77,7 +77,20 @@ export interface WalletOptions {
 /** What a ledger transfer's user data says about the business operation. */
 interface TransferMeta {
   /** `fund`: written by the fund domain for subscriptions and redemptions. */
-  kind: 'topup' | 'withdrawal' | 'transfer' | 'paycode' | 'fund';
+  /**
+   * `chat_transfer`, `red_packet`, `red_packet_refund`, `split`: written by money in chat,
+   * with the conversation they happened in.
+   */
+  kind:
+    | 'topup'
+    | 'withdrawal'
+    | 'transfer'
+    | 'paycode'
+    | 'fund'
+    | 'chat_transfer'
+    | 'red_packet'
+    | 'red_packet_refund'
+    | 'split';
   from?: string;
   to?: string;
   note?: string;
@@ -85,6 +98,7 @@ interface TransferMeta {
   /** A payment through a family-pay grant: the grant and the grantee who paid. */
   grantId?: string;
   grantee?: string;
+  conversationId?: string;
 }
 
 /** A pay-code charge that pays through a family-pay grant (the granter's wallet pays). */
@@ -1154,6 +1168,8 @@ export class WalletService {
             : 'failed';
       const isBank = meta.kind === 'topup' || meta.kind === 'withdrawal';
       const isFund = meta.kind === 'fund';
+      // A red packet's own sending has no single counterparty: it went to a chat.
+      const isPacket = (meta.kind === 'red_packet' && !meta.to) || meta.kind === 'red_packet_refund';
       return {
         id: r.id,
         kind: meta.kind ?? 'transfer',
@@ -1161,10 +1177,20 @@ export class WalletService {
         amountMinor: wire(r.post_amount ?? r.amount),
         currency: r.currency,
         status,
-        counterparty: !isBank && !isFund && other ? party(other) : null,
-        counterpartyLabel: isBank ? bank : isFund ? 'Money fund' : (other?.display_name ?? ''),
+        counterparty: !isBank && !isFund && !isPacket && other ? party(other) : null,
+        counterpartyLabel: isBank
+          ? bank
+          : isFund
+            ? 'Money fund'
+            : isPacket
+              ? 'Red packet'
+              : (other?.display_name ?? ''),
         note: meta.note ?? '',
-        reference: meta.requestId ? { type: 'payment_request', id: meta.requestId } : null,
+        reference: meta.requestId
+          ? { type: 'payment_request', id: meta.requestId }
+          : meta.conversationId
+            ? { type: 'conversation', id: meta.conversationId }
+            : null,
         balanceAfterMinor: r.balance_after === null ? null : wire(r.balance_after),
         createdAt: r.created_at.toISOString(),
       };

@@ -41,6 +41,8 @@ import type {
   PrivacySettings,
   PublicUser,
   ReceiveQr,
+  RedPacket,
+  RedPacketMode,
   ResolvedQr,
   SendFriendRequest,
   SendMediaRequest,
@@ -48,9 +50,11 @@ import type {
   SessionList,
   SetPinRequest,
   SignupRequest,
+  Split,
   TopUp,
   TopUpRequest,
   Transfer,
+  TransferCard,
   TransferRequest,
   UpdateContactRequest,
   UpdateGroupRequest,
@@ -657,6 +661,70 @@ export class ApiClient {
 
   sendMedia(conversationId: string, body: SendMediaRequest): Promise<Message> {
     return this.request('POST', `/v1/conversations/${encodeURIComponent(conversationId)}/media`, body);
+  }
+
+  // ── Money in chat ──
+
+  sendTransferCard(body: {
+    id: string;
+    conversationId: string;
+    amountMinor: number;
+    note?: string;
+    pin: string;
+  }): Promise<{ message: Message; card: TransferCard }> {
+    return this.request('POST', '/v1/chatpay/transfers', body);
+  }
+
+  transferCard(id: string): Promise<TransferCard> {
+    return this.request('GET', `/v1/chatpay/transfers/${encodeURIComponent(id)}`);
+  }
+
+  decideTransferCard(id: string, action: 'accept' | 'return'): Promise<TransferCard> {
+    return this.request('POST', `/v1/chatpay/transfers/${encodeURIComponent(id)}/${action}`);
+  }
+
+  sendRedPacket(body: {
+    id: string;
+    conversationId: string;
+    mode: RedPacketMode;
+    totalMinor: number;
+    count: number;
+    greeting?: string;
+    recipientIds?: string[];
+    pin: string;
+  }): Promise<{ message: Message; packet: RedPacket }> {
+    return this.request('POST', '/v1/chatpay/red-packets', body);
+  }
+
+  redPacket(id: string): Promise<RedPacket> {
+    return this.request('GET', `/v1/chatpay/red-packets/${encodeURIComponent(id)}`);
+  }
+
+  grabRedPacket(id: string): Promise<RedPacket> {
+    return this.request('POST', `/v1/chatpay/red-packets/${encodeURIComponent(id)}/grab`);
+  }
+
+  createSplit(body: {
+    id: string;
+    conversationId: string;
+    title: string;
+    totalMinor: number;
+    participantIds: string[];
+    amounts?: { userId: string; amountMinor: number }[];
+  }): Promise<{ message: Message; split: Split }> {
+    return this.request('POST', '/v1/chatpay/splits', body);
+  }
+
+  split(id: string): Promise<Split> {
+    return this.request('GET', `/v1/chatpay/splits/${encodeURIComponent(id)}`);
+  }
+
+  paySplit(id: string, pin: string): Promise<Split> {
+    return this.request('POST', `/v1/chatpay/splits/${encodeURIComponent(id)}/pay`, { pin });
+  }
+
+  splitAction(id: string, action: 'remind' | 'close'): Promise<Split> {
+    return this.request('POST', `/v1/chatpay/splits/${encodeURIComponent(id)}/${action}`);
   }
 
   setMyAvatar(file: Blob): Promise<{ avatarId: string }> {

@@ -174,6 +174,26 @@ describe('text of messages', () => {
     expect(bodyText(voice, zh)).toBe('[语音] 0:07');
   });
 
+  it('previews money messages by kind, with the greeting or the title', () => {
+    const opts = { group: true, meId: ME, nameOf, t };
+    const card = msg(1, {
+      kind: 'transfer',
+      text: null,
+      payload: { cardId: 'c', amountMinor: 100, note: '' },
+    });
+    expect(previewText(card, opts)).toBe('Bob: [Transfer]');
+    const packet = msg(2, {
+      kind: 'red_packet',
+      text: null,
+      payload: { packetId: 'p', greeting: '恭喜发财' },
+    });
+    expect(previewText(packet, opts)).toBe('Bob: [Red packet] 恭喜发财');
+    expect(bodyText(packet, zh)).toBe('[红包] 恭喜发财');
+    const split = msg(3, { kind: 'split', text: null, payload: { splitId: 's', title: 'Hotpot' } });
+    expect(bodyText(split, t)).toBe('[Split] Hotpot');
+    expect(bodyText(split, zh)).toBe('[AA 收款] Hotpot');
+  });
+
   it('previews recalled messages and recall notices as "… recalled a message"', () => {
     const opts = { group: false, meId: ME, nameOf, t };
     expect(previewText(msg(1, { recalled: true, text: null }), opts)).toBe('Bob recalled a message');

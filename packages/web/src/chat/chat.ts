@@ -210,6 +210,11 @@ export function isRecallNotice(message: Pick<Message, 'kind' | 'payload'>): bool
 /** A message's body in one line: its text, or what it holds (`[Photo]`, `[Voice] 0:05`). */
 export function bodyText(message: Pick<Message, 'kind' | 'payload' | 'text'>, t: T): string {
   if (message.kind === 'photo') return t('media.preview_photo');
+  const p = message.payload ?? {};
+  if (message.kind === 'transfer') return t('pay.preview_transfer');
+  if (message.kind === 'red_packet')
+    return t('pay.preview_red_packet', { greeting: String(p.greeting ?? '') }).trim();
+  if (message.kind === 'split') return t('pay.preview_split', { title: String(p.title ?? '') });
   const voice = voiceOf(message);
   if (voice) return t('media.preview_voice', { duration: formatDuration(voice.durationMs) });
   return (message.text ?? '').replace(/\s+/g, ' ').trim();

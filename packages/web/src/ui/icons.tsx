@@ -455,3 +455,18 @@ export const ZoomOutIcon = (p: IconProps) => (
     <path d="m16 16 4.5 4.5M8.5 11h5" />
   </Svg>
 );
+
+export const RedPacketIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <rect x="5" y="2.5" width="14" height="19" rx="2" />
+    <path d="M5 8.5c3.5 2.5 10.5 2.5 14 0" />
+    <circle cx="12" cy="10.5" r="1.8" />
+  </Svg>
+);
+
+export const SplitIcon = (p: IconProps) => (
+  <Svg {...p}>
+    <circle cx="12" cy="12" r="8.5" />
+    <path d="M12 3.5V12l6 6" />
+  </Svg>
+);

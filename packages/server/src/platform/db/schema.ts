@@ -417,6 +417,75 @@ export interface JobsTable {
   updated_at: Timestamp;
 }
 
+export interface ChatpayTransfersTable {
+  id: string;
+  conversation_id: string;
+  message_id: string;
+  sender_id: string;
+  receiver_id: string;
+  amount: bigint;
+  currency: string;
+  note: string;
+  status: 'pending' | 'received' | 'returned' | 'refunded';
+  hold_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  settled_at: Timestamp | null;
+}
+
+export interface RedPacketsTable {
+  id: string;
+  conversation_id: string;
+  message_id: string;
+  sender_id: string;
+  mode: 'equal' | 'lucky';
+  total: bigint;
+  count: number;
+  currency: string;
+  greeting: string;
+  /** JSON array of user ids, or null for anyone in the conversation. */
+  recipient_ids: ColumnType<string[] | null, string | null, string | null>;
+  remaining: bigint;
+  remaining_count: number;
+  refunded: ColumnType<bigint, bigint | undefined, bigint>;
+  status: 'active' | 'empty' | 'refunded';
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface RedPacketGrabsTable {
+  packet_id: string;
+  user_id: string;
+  position: number;
+  amount: bigint;
+  transfer_id: string;
+  created_at: Timestamp;
+}
+
+export interface SplitsTable {
+  id: string;
+  conversation_id: string;
+  message_id: string;
+  creator_id: string;
+  title: string;
+  mode: 'equal' | 'custom';
+  total: bigint;
+  currency: string;
+  status: 'open' | 'closed';
+  last_reminded_at: Timestamp | null;
+  created_at: Timestamp;
+  closed_at: Timestamp | null;
+}
+
+export interface SplitSharesTable {
+  split_id: string;
+  user_id: string;
+  amount: bigint;
+  paid_at: Timestamp | null;
+  transfer_id: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -458,6 +527,11 @@ export interface Database {
   family_grant_usage: FamilyGrantUsageTable;
   family_grant_uses: FamilyGrantUsesTable;
   jobs: JobsTable;
+  chatpay_transfers: ChatpayTransfersTable;
+  red_packets: RedPacketsTable;
+  red_packet_grabs: RedPacketGrabsTable;
+  splits: SplitsTable;
+  split_shares: SplitSharesTable;
 }
 
 export type { Generated };

@@ -57,6 +57,7 @@ import { IntentIds, isDefinitiveFailure, uuidv7 } from '../../wallet/ids.js';
 import { Spinner } from '../wallet/common.js';
 import { usePeople } from './common.js';
 import { PhotoAlbum, PhotoPicker, PhotoViewer, VoiceBubble, VoiceButton } from './media.js';
+import { MoneyCard, MoneyMenu } from './money.js';
 
 /** A message of mine on its way: kept (with its id) until the server answers. */
 interface Outgoing {
@@ -482,6 +483,7 @@ export function ConversationScreen({ conversationId }: { conversationId: string 
               </p>
             ) : (
               <div className="composer">
+                <MoneyMenu detail={detail ?? null} onSent={sentMedia} disabled={!detail} />
                 <PhotoPicker conversationId={conversationId} onSent={sentMedia} disabled={!detail} />
                 <textarea
                   ref={inputRef}
@@ -697,6 +699,8 @@ function MessageItem({
             <PhotoAlbum message={message} onOpen={(start) => onOpenPhotos(photosOf(message), start)} />
           ) : message.kind === 'voice' ? (
             <VoiceBubble message={message} mine={mine} />
+          ) : message.kind === 'transfer' || message.kind === 'red_packet' || message.kind === 'split' ? (
+            <MoneyCard message={message} mine={mine} />
           ) : (
             <span className="bubble-text" data-testid="message-text">
               {message.text}
@@ -784,7 +788,15 @@ function PendingItem({
   );
 }
 
-function Sheet({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+export function Sheet({
+  title,
+  onClose,
+  children,
+}: {
+  title: string;
+  onClose: () => void;
+  children: ReactNode;
+}) {
   const { t } = useI18n();
   useEffect(() => {
     const onKey = (event: globalThis.KeyboardEvent) => {

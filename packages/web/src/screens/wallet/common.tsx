@@ -11,7 +11,9 @@ import { FieldError, type FieldProblem, TextField } from '../../ui/form.js';
 import {
   BarcodeIcon,
   type IconProps,
+  RedPacketIcon,
   ShieldIcon,
+  SplitIcon,
   TopUpIcon,
   TransferIcon,
   WithdrawIcon,
@@ -190,6 +192,10 @@ const KIND_META: Record<HistoryKind, { Icon: ComponentType<IconProps>; tone: str
   transfer: { Icon: TransferIcon, tone: 'blue' },
   paycode: { Icon: BarcodeIcon, tone: 'violet' },
   fund: { Icon: ShieldIcon, tone: 'teal' },
+  chat_transfer: { Icon: TransferIcon, tone: 'orange' },
+  red_packet: { Icon: RedPacketIcon, tone: 'red' },
+  red_packet_refund: { Icon: RedPacketIcon, tone: 'red' },
+  split: { Icon: SplitIcon, tone: 'violet' },
 };
 
 export function KindIcon({ kind, size = 18 }: { kind: HistoryKind; size?: number }) {

@@ -4,7 +4,8 @@ import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import { formatDateTime } from '../../format.js';
 import { useI18n } from '../../i18n/context.js';
 import type { Lang } from '../../i18n/i18n.js';
-import { ROUTES } from '../../routes.js';
+import { Link } from '../../router.js';
+import { pathTo, ROUTES } from '../../routes.js';
 import { useSession } from '../../session.js';
 import { FormError } from '../../ui/form.js';
 import { DownloadIcon, ReceiptIcon } from '../../ui/icons.js';
@@ -415,7 +416,7 @@ export function HistoryItemScreen({ id }: { id: string }) {
                 testId="history-detail-balance-after"
               />
             ) : null}
-            {data.reference ? (
+            {data.reference && data.reference.type !== 'conversation' ? (
               <DetailRow
                 label={t('detail.reference')}
                 value={`${data.reference.type} · ${data.reference.id}`}
@@ -425,6 +426,15 @@ export function HistoryItemScreen({ id }: { id: string }) {
             ) : null}
             <DetailRow label={t('detail.id')} value={data.id} mono />
           </dl>
+          {data.reference?.type === 'conversation' ? (
+            <Link
+              to={pathTo('conversation', { conversationId: data.reference.id })}
+              className="button button-secondary"
+              data-testid="history-open-chat"
+            >
+              {t('history.open_chat')}
+            </Link>
+          ) : null}
         </>
       )}
     </Page>

@@ -10,6 +10,7 @@ import * as m0009 from './0009_media.js';
 import * as m0010 from './0010_ledger_speed.js';
 import * as m0011 from './0011_family.js';
 import * as m0012 from './0012_jobs.js';
+import * as m0013 from './0013_chatpay.js';
 import * as m0016 from './0016_ledger_lean.js';
 
 /**
@@ -28,5 +29,6 @@ export const migrations: Record<string, Migration> = {
   '0010_ledger_speed': m0010,
   '0011_family': m0011,
   '0012_jobs': m0012,
+  '0013_chatpay': m0013,
   '0016_ledger_lean': m0016,
 };
