@@ -323,6 +323,16 @@ export class ChatService {
    * caller's transaction, so that it commits or rolls back with the caller's change. Returns
    * the events to write to the outbox in that transaction (and to announce after commit).
    */
+  /**
+   * Takes a conversation's lock inside another domain's transaction. Whoever writes a message
+   * and moves money in one transaction locks the conversation before the ledger (the chat
+   * writer does so for every send): call this before the ledger when the message comes after.
+   */
+  async lockConversationInTransaction(trx: Trx, conversationId: string): Promise<void> {
+    const conv = await this.repo.lockConversation(trx, conversationId);
+    assert(conv, 'the conversation exists');
+  }
+
   async systemMessageInTransaction(
     trx: Trx,
     conversationId: string,

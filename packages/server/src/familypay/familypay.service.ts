@@ -318,6 +318,9 @@ export class FamilyPayService implements GrantPayments {
     const { granter, grantee, merchant } = people;
     return this.db.transaction().execute(async (trx) => {
       const locked = await this.repo.lockGrant(trx, row.id);
+      // The chat notice below locks the granter–grantee chat; a money message in that chat
+      // locks it before the ledger. So lock it here, before the ledger, in the same order.
+      await this.chat.lockConversationInTransaction(trx, conversationId);
       const now = this.clock.now();
       if (!locked || grantStatus(times(locked), now) !== 'active') {
         throw new DomainError('not_found', 'No such grant, or it has ended.');
