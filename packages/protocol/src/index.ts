@@ -1,3 +1,4 @@
+export * from './bridge.js';
 export * from './chat.js';
 export * from './chat-state.js';
 export * from './errors.js';
@@ -6,6 +7,7 @@ export * from './fund.js';
 export * from './identity.js';
 export * from './ids.js';
 export * from './media.js';
+export * from './merchant.js';
 export * from './realtime.js';
 export * from './social.js';
 export * from './wallet.js';
