@@ -70,6 +70,15 @@ export const ERROR_TABLE = {
     status: 400,
     meaning: 'The WebM or Ogg file does not hold exactly one Opus audio track.',
   },
+  currency_mismatch: {
+    status: 400,
+    meaning:
+      "The currency is not the one of the key's mode: live keys take the server's currency, test keys take `XTS` (test money).",
+  },
+  idempotency_key_missing: {
+    status: 400,
+    meaning: 'This route needs an `Idempotency-Key` header (1 to 255 printable ASCII characters).',
+  },
   invalid_credentials: {
     status: 401,
     meaning: 'The login or the password is wrong. The same answer for an unknown account, by design.',
@@ -102,11 +111,21 @@ export const ERROR_TABLE = {
   grant_use_not_allowed: {
     status: 403,
     meaning:
-      'A family-pay grant pays merchants only (pay-code charges): not transfers to people, red packets, fund subscriptions or withdrawals.',
+      'A family-pay grant pays merchants only (pay-code charges and live mini-app orders): not transfers to people, red packets, fund subscriptions, withdrawals or test-mode orders.',
   },
   not_found: {
     status: 404,
     meaning: 'No such resource, or one that this account may not see: the two are indistinguishable.',
+  },
+  payment_not_found: {
+    status: 404,
+    meaning:
+      'No payment with this token for this account: unknown, or an order made for another user. The two are indistinguishable.',
+  },
+  openid_unknown: {
+    status: 404,
+    meaning:
+      'The openid does not name a user of this app (openids are per app: one of another app is unknown here).',
   },
   username_taken: {
     status: 409,
@@ -147,6 +166,46 @@ export const ERROR_TABLE = {
     status: 409,
     meaning:
       'Instant redemptions are capped per user per day (10,000.00 by default). `details` has the cap and what is left; normal redemption has no cap.',
+  },
+  order_expired: {
+    status: 409,
+    meaning:
+      'The order was not paid before its `expiresAt`: it can no longer be paid or closed. Nothing moved.',
+  },
+  order_closed: {
+    status: 409,
+    meaning: 'The merchant closed the order: it can no longer be paid. Nothing moved.',
+  },
+  order_already_paid: {
+    status: 409,
+    meaning:
+      'The order is already paid (it is paid once): it cannot be paid again or closed; refund it instead.',
+  },
+  order_not_paid: {
+    status: 409,
+    meaning: 'Only a paid order can be refunded; this one is open, closed or expired.',
+  },
+  refund_exceeds_remaining: {
+    status: 409,
+    meaning:
+      'The refund is larger than what was paid less what was already refunded. `details` has the paid and refunded amounts.',
+  },
+  refund_window_passed: {
+    status: 409,
+    meaning: 'A payment can be refunded within 365 days of being paid; this one is older.',
+  },
+  merchant_insufficient_funds: {
+    status: 409,
+    meaning:
+      "The merchant account (of the key's mode) does not hold enough available money for this refund or settlement. Nothing moved.",
+  },
+  settlement_card_missing: {
+    status: 409,
+    meaning: "The app's developer has no bank card in their wallet to settle to: add one first.",
+  },
+  webhook_url_missing: {
+    status: 409,
+    meaning: 'The app has no webhook URL, so there is nowhere to deliver an event: set one first.',
   },
   yield_conflict: {
     status: 409,
