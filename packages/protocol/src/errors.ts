@@ -79,6 +79,26 @@ export const ERROR_TABLE = {
     status: 400,
     meaning: 'This route needs an `Idempotency-Key` header (1 to 255 printable ASCII characters).',
   },
+  origin_invalid: {
+    status: 400,
+    meaning:
+      'A mini app origin is an `https://` (or, for development, `http://localhost`) scheme, host and optional port — no path, query, fragment or credentials.',
+  },
+  webhook_url_invalid: {
+    status: 400,
+    meaning:
+      'A webhook URL is an absolute `https://` URL (or `http://localhost` for development) without credentials or fragment, at most 2,000 characters.',
+  },
+  scope_not_requested: {
+    status: 400,
+    meaning:
+      'The mini app did not declare this scope at registration, so a user cannot grant it. `details.scopes` lists the ones it declared.',
+  },
+  login_code_invalid: {
+    status: 400,
+    meaning:
+      'The login code is unknown, already used, expired (5 minutes) or was made for another mini app. The same answer for each, by design.',
+  },
   invalid_credentials: {
     status: 401,
     meaning: 'The login or the password is wrong. The same answer for an unknown account, by design.',
@@ -99,6 +119,11 @@ export const ERROR_TABLE = {
     status: 401,
     meaning: 'A signed callback has no valid signature, or it is too old (5-minute tolerance).',
   },
+  merchant_unauthorized: {
+    status: 401,
+    meaning:
+      'The merchant API needs `Authorization: Bearer <live or test secret>` of a mini app; this key is missing, unknown or was rotated away.',
+  },
   forbidden: {
     status: 403,
     meaning: 'The session is valid but the account may not do this (for example, an admin-only action).',
@@ -112,6 +137,11 @@ export const ERROR_TABLE = {
     status: 403,
     meaning:
       'A family-pay grant pays merchants only (pay-code charges and live mini-app orders): not transfers to people, red packets, fund subscriptions, withdrawals or test-mode orders.',
+  },
+  app_not_active: {
+    status: 403,
+    meaning:
+      'The mini app is rejected or suspended, or a live key was used before an admin approved the app (test keys work from registration).',
   },
   not_found: {
     status: 404,
@@ -236,6 +266,20 @@ export const ERROR_TABLE = {
     status: 409,
     meaning: 'A message can be recalled by its sender within 2 minutes of sending it; this one is older.',
   },
+  app_limit_reached: {
+    status: 409,
+    meaning: 'A developer may register at most 20 mini apps. `details.max` says how many.',
+  },
+  app_not_pending: {
+    status: 409,
+    meaning:
+      'The mini app is not waiting for this decision: an approved app cannot be approved again, a rejected one cannot be rejected again.',
+  },
+  storage_quota_exceeded: {
+    status: 409,
+    meaning:
+      'A mini app keeps at most 200 storage keys per user. Remove some first. `details.maxKeys` says how many.',
+  },
   pin_not_set: {
     status: 409,
     meaning: 'The account has no payment PIN yet: set one first.',
@@ -243,6 +287,10 @@ export const ERROR_TABLE = {
   payload_too_large: {
     status: 413,
     meaning: 'The request body is larger than the limit for this route.',
+  },
+  storage_value_too_large: {
+    status: 413,
+    meaning: 'A mini app storage value is more than 16 KiB of JSON. `details.maxBytes` says how many.',
   },
   media_too_large: {
     status: 413,

@@ -7,6 +7,7 @@ export * from './fund.js';
 export * from './identity.js';
 export * from './ids.js';
 export * from './media.js';
+export * from './miniapps.js';
 export * from './merchant.js';
 export * from './realtime.js';
 export * from './social.js';
