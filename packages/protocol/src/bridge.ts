@@ -12,6 +12,7 @@
  * {@link BridgeMethods} maps every method to its params and result; the SDK and the hosts
  * (the web host, the SDK's mock host) are typed from it.
  */
+import { MINIAPP_SCOPES, type MiniAppScope } from './miniapps.js';
 
 export const BRIDGE_VERSION = 1;
 
@@ -53,10 +54,6 @@ export interface BridgeCapabilities {
   methods: BridgeMethodName[];
   host: BridgeHostKind;
 }
-
-/** The scopes a mini app may ask the user for (`auth.requestScopes`). */
-export type MiniAppScope = 'profile' | 'phone';
-export const MINIAPP_SCOPES: readonly MiniAppScope[] = ['profile', 'phone'];
 
 /** A JSON value, as kept by `storage.set`. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
