@@ -1,2 +1,2 @@
-/** The merchant server SDK (Node): the merchant API client and webhook verification. */
-export {};
+export { WebhookVerificationError, type WebhookVerificationErrorCode } from './errors.js';
+export { signWebhook, type VerifyWebhookOptions, verifyWebhook, type WebhookHeaders } from './webhooks.js';
