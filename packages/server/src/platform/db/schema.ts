@@ -417,6 +417,59 @@ export interface JobsTable {
   updated_at: Timestamp;
 }
 
+export interface MiniappsTable {
+  id: string;
+  developer_id: string;
+  name: string;
+  description: string;
+  icon_url: string | null;
+  origin: string;
+  scopes: string[];
+  webhook_url: string | null;
+  status: 'pending' | 'approved' | 'rejected' | 'suspended';
+  status_reason: string | null;
+  live_key_hash: string;
+  live_key_created_at: Timestamp;
+  test_key_hash: string;
+  test_key_created_at: Timestamp;
+  webhook_secret: string;
+  webhook_secret_created_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  approved_at: Timestamp | null;
+}
+
+export interface MiniappLoginCodesTable {
+  code_hash: string;
+  app_id: string;
+  user_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface MiniappOpenidsTable {
+  app_id: string;
+  user_id: string;
+  openid: string;
+  created_at: Timestamp;
+}
+
+export interface MiniappScopeGrantsTable {
+  app_id: string;
+  user_id: string;
+  scope: string;
+  granted_at: Timestamp;
+}
+
+export interface MiniappStorageTable {
+  app_id: string;
+  user_id: string;
+  key: string;
+  value: ColumnType<unknown, string, string>;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -458,6 +511,11 @@ export interface Database {
   family_grant_usage: FamilyGrantUsageTable;
   family_grant_uses: FamilyGrantUsesTable;
   jobs: JobsTable;
+  miniapps: MiniappsTable;
+  miniapp_login_codes: MiniappLoginCodesTable;
+  miniapp_openids: MiniappOpenidsTable;
+  miniapp_scope_grants: MiniappScopeGrantsTable;
+  miniapp_storage: MiniappStorageTable;
 }
 
 export type { Generated };

@@ -10,6 +10,7 @@ import * as m0009 from './0009_media.js';
 import * as m0010 from './0010_ledger_speed.js';
 import * as m0011 from './0011_family.js';
 import * as m0012 from './0012_jobs.js';
+import * as m0014 from './0014_miniapps.js';
 
 /**
  * Forward-only, numbered migrations. Append new ones; never edit or reorder a migration
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0010_ledger_speed': m0010,
   '0011_family': m0011,
   '0012_jobs': m0012,
+  '0014_miniapps': m0014,
 };
