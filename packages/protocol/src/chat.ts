@@ -11,7 +11,7 @@ export type MemberRole = 'owner' | 'admin' | 'member';
  * `text`, `system`, `photo` (an album: payload `PhotoPayload`) and `voice` (payload
  * `VoicePayload`); the set grows (transfer, red_packet).
  */
-export type MessageKind = 'text' | 'system' | 'photo' | 'voice';
+export type MessageKind = 'text' | 'system' | 'photo' | 'voice' | 'miniapp';
 
 /** What a system message says happened; `payload.event` names it. */
 export type SystemEvent =

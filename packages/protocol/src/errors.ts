@@ -273,7 +273,7 @@ export const ERROR_TABLE = {
   app_not_pending: {
     status: 409,
     meaning:
-      'The mini app is not waiting for this decision: an approved app cannot be approved again, a rejected one cannot be rejected again.',
+      'The mini app is not in a state this decision applies to: only a pending app can be rejected, only an approved one suspended. `details.status` says where it is.',
   },
   storage_quota_exceeded: {
     status: 409,

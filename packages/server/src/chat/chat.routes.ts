@@ -37,6 +37,7 @@ export const MessageSchema = Type.Object({
     Type.Literal('system'),
     Type.Literal('photo'),
     Type.Literal('voice'),
+    Type.Literal('miniapp'),
   ]),
   text: Nullable(Type.String()),
   payload: Nullable(Type.Record(Type.String(), Type.Unknown())),

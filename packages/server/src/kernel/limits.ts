@@ -213,3 +213,28 @@ export const mediaSweepBatchMax = 500;
 export const imageJobsConcurrentMax = 2;
 /** Images waiting for their turn; past this an upload is told to come back shortly. */
 export const imageJobsQueuedMax = 32;
+
+// Mini-app registry
+/** Mini apps one developer may register. */
+export const miniappsPerDeveloperMax = 20;
+export const miniappNameLengthMax = 40;
+export const miniappDescriptionLengthMax = 500;
+/** Icon and webhook URLs. */
+export const miniappUrlLengthMax = 2_000;
+export const miniappOriginLengthMax = 200;
+/** Why an admin rejected or suspended an app. */
+export const miniappStatusReasonLengthMax = 500;
+/** Apps in one Discover or admin list. */
+export const miniappListMax = 500;
+/** A login code is good for one exchange within this long. */
+export const miniappLoginCodeTtlSeconds = 5 * 60;
+/** Storage of one app for one user: key length, value size (JSON, UTF-8) and key count. */
+export const miniappStorageKeyLengthMax = 128;
+export const miniappStorageValueBytesMax = 16 * 1024;
+export const miniappStorageKeysMax = 200;
+/** A shared card: its title, description and the path inside the app it opens. */
+export const miniappShareTitleLengthMax = 100;
+export const miniappShareDescriptionLengthMax = 300;
+export const miniappSharePathLengthMax = 1_000;
+/** Login codes one user may ask for per minute (the host asks once per `auth.login`). */
+export const miniappLoginCodesPerUserPerMinuteMax = 30;
