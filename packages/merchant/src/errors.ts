@@ -28,3 +28,34 @@ export class WebhookVerificationError extends Error {
     super(message);
   }
 }
+
+/**
+ * The merchant API answered an error. `code` is the server's stable code (`order_expired`,
+ * `refund_exceeds_remaining`, `idempotency_conflict`, `merchant_unauthorized` …), `status`
+ * its HTTP status; `requestId` helps the operator find the request in the server's logs.
+ */
+export class MerchantApiError extends Error {
+  override readonly name: string = 'MerchantApiError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly details?: unknown,
+    readonly requestId?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * No answer came from the merchant API after every retry: `code` is `connection_failed`
+ * (refused, reset, DNS) or `timeout`. Whether the last attempt took effect is unknown, so
+ * repeat the call with the same idempotency key.
+ */
+export class MerchantConnectionError extends MerchantApiError {
+  override readonly name = 'MerchantConnectionError';
+  constructor(code: 'connection_failed' | 'timeout', message: string, cause?: unknown) {
+    super(code, message, 0);
+    if (cause !== undefined) (this as { cause?: unknown }).cause = cause;
+  }
+}
