@@ -1,6 +1,9 @@
 import { useEffect } from 'react';
 import type { ApiClient } from './api/client.js';
 import { I18nProvider, useI18n } from './i18n/context.js';
+import { DeveloperAppScreen, DeveloperScreen, NewAppScreen, ReviewScreen } from './miniapps/developer.js';
+import { DiscoverScreen, MiniAppScreen } from './miniapps/screens.js';
+import { SimulatorScreen } from './miniapps/simulator.js';
 import { LiveProvider } from './realtime/live.js';
 import { navigate, usePathname } from './router.js';
 import { isTab, type RouteName, type RouteParams, resolveRoute } from './routes.js';
@@ -21,7 +24,6 @@ import { PasswordScreen } from './screens/password.js';
 import { PinScreen } from './screens/pin.js';
 import { PrivacyScreen } from './screens/privacy.js';
 import { ProfileScreen } from './screens/profile.js';
-import { DiscoverScreen } from './screens/tabs.js';
 import { BankOperationScreen } from './screens/wallet/bank.js';
 import { CardsScreen } from './screens/wallet/cards.js';
 import { HistoryItemScreen, HistoryScreen } from './screens/wallet/history.js';
@@ -139,6 +141,18 @@ function Screen({ route, params }: { route: RouteName; params: RouteParams }) {
       return <ConversationScreen conversationId={params.conversationId ?? ''} />;
     case 'conversationSettings':
       return <ConversationSettingsScreen conversationId={params.conversationId ?? ''} />;
+    case 'miniApp':
+      return <MiniAppScreen appId={params.appId ?? ''} />;
+    case 'developer':
+      return <DeveloperScreen />;
+    case 'developerNew':
+      return <NewAppScreen />;
+    case 'developerReview':
+      return <ReviewScreen />;
+    case 'developerApp':
+      return <DeveloperAppScreen appId={params.appId ?? ''} />;
+    case 'simulator':
+      return <SimulatorScreen />;
   }
 }
 

@@ -34,6 +34,12 @@ export const ROUTES = {
   chatsNew: '/chats/new',
   conversation: '/chats/:conversationId',
   conversationSettings: '/chats/:conversationId/settings',
+  miniApp: '/miniapps/:appId',
+  developer: '/me/developer',
+  developerNew: '/me/developer/new',
+  developerReview: '/me/developer/review',
+  developerApp: '/me/developer/:appId',
+  simulator: '/dev/simulator',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
@@ -74,6 +80,12 @@ export const PARENTS: Partial<Record<RouteName, RouteName>> = {
   chatsNew: 'chats',
   conversation: 'chats',
   conversationSettings: 'conversation',
+  miniApp: 'discover',
+  developer: 'me',
+  developerNew: 'developer',
+  developerReview: 'developer',
+  developerApp: 'developer',
+  simulator: 'developer',
 };
 
 export const HOME = ROUTES.chats;

@@ -1,3 +1,5 @@
+import { miniappsEn } from './miniapps.en.js';
+
 /**
  * The English dictionary: the source of truth for message keys. Every other language is typed
  * `Messages`, so a missing or extra key there is a compile error. `{name}` marks a parameter.
@@ -698,4 +700,5 @@ export const en = {
   'me.payments': 'Payments',
   'me.family': 'Family pay',
   'chats.sys_family_pay_used': '{name} paid {amount} to {merchant} with the family card',
+  ...miniappsEn,
 } as const satisfies Record<string, string>;

@@ -1,4 +1,5 @@
 import type { Messages } from './messages.js';
+import { miniappsZhCN } from './miniapps.zh-CN.js';
 
 /** 简体中文. Typed `Messages`: a missing or extra key is a compile error. */
 export const zhCN: Messages = {
@@ -694,4 +695,5 @@ export const zhCN: Messages = {
   'me.payments': '支付',
   'me.family': '亲属卡',
   'chats.sys_family_pay_used': '{name}用亲属卡向{merchant}付款 {amount}',
+  ...miniappsZhCN,
 };

@@ -33,6 +33,8 @@ import {
 import { formatRelativeTime } from '../../format.js';
 import { useI18n } from '../../i18n/context.js';
 import { photosOf } from '../../media/media.js';
+import { cardPayloadOf } from '../../miniapps/links.js';
+import { MiniAppCard } from '../../miniapps/screens.js';
 import { useLiveReload, useSendMessage, useTyping } from '../../realtime/live.js';
 import { Link } from '../../router.js';
 import { pathTo, ROUTES } from '../../routes.js';
@@ -658,6 +660,7 @@ function MessageItem({
     );
   }
 
+  const miniAppCard = (message.kind as string) === 'miniapp' ? cardPayloadOf(message.payload) : null;
   const cancel = () => {
     if (timer.current !== null) window.clearTimeout(timer.current);
     timer.current = null;
@@ -697,6 +700,8 @@ function MessageItem({
             <PhotoAlbum message={message} onOpen={(start) => onOpenPhotos(photosOf(message), start)} />
           ) : message.kind === 'voice' ? (
             <VoiceBubble message={message} mine={mine} />
+          ) : miniAppCard ? (
+            <MiniAppCard payload={miniAppCard} />
           ) : (
             <span className="bubble-text" data-testid="message-text">
               {message.text}
