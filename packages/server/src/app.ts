@@ -17,6 +17,8 @@ import { LedgerService } from './ledger/ledger.service.js';
 import { mediaRoutes } from './media/media.routes.js';
 import { MediaService } from './media/media.service.js';
 import { LocalMediaStore } from './media/media.store.js';
+import { registryRoutes } from './miniapps/registry.routes.js';
+import { MiniAppRegistry } from './miniapps/registry.service.js';
 import type { DatabaseHandle } from './platform/db/connect.js';
 import { type App, createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system.routes.js';
@@ -47,6 +49,8 @@ export interface Services {
   wallet: WalletService;
   fund: FundService;
   family: FamilyPayService;
+  /** The mini-app registry: apps, keys, review, login codes, scopes, storage, shares. */
+  miniapps: MiniAppRegistry;
   bank: SimulatedBankGateway;
   bus: Bus;
   realtime: Realtime;
@@ -124,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     timeZone: config.timeZone,
     announcer: bus,
   });
+  const miniapps = new MiniAppRegistry(database.db, clock, identity, secrets, chat);
   ledger.start();
   media.start();
 
@@ -157,6 +162,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(walletRoutes, { wallet });
   await app.register(fundRoutes, { fund });
   await app.register(familyPayRoutes, { family });
+  await app.register(registryRoutes, { miniapps, rateLimits: config.rateLimits });
   await app.register(async (scope) => realtime.plugin(scope as never));
   realtime.startTail();
   if (config.fundScheduler) fund.startScheduler();
@@ -176,7 +182,21 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
 
   return {
     app,
-    services: { identity, social, chat, media, ledger, wallet, fund, family, bank, bus, realtime, jobs },
+    services: {
+      identity,
+      social,
+      chat,
+      media,
+      ledger,
+      wallet,
+      fund,
+      family,
+      miniapps,
+      bank,
+      bus,
+      realtime,
+      jobs,
+    },
     close: async () => {
       bank.close();
       media.close();

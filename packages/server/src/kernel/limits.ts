@@ -238,3 +238,8 @@ export const miniappShareDescriptionLengthMax = 300;
 export const miniappSharePathLengthMax = 1_000;
 /** Login codes one user may ask for per minute (the host asks once per `auth.login`). */
 export const miniappLoginCodesPerUserPerMinuteMax = 30;
+/**
+ * Characters of one path parameter as sent (URL-encoded): a 128-character storage key in
+ * Chinese is about 1,150. Longer ones are refused by the router.
+ */
+export const pathParamLengthMax = 1_200;
