@@ -243,3 +243,32 @@ export const miniappLoginCodesPerUserPerMinuteMax = 30;
  * Chinese is about 1,150. Longer ones are refused by the router.
  */
 export const pathParamLengthMax = 1_200;
+
+// Mini-app payments
+/** A paid order may be refunded (in part, several times) for this long after payment. */
+export const miniappRefundWindowSeconds = 365 * 24 * 60 * 60;
+export const miniappOrderDescriptionMaxLength = 200;
+export const miniappMerchantReferenceMaxLength = 64;
+export const miniappRefundReasonMaxLength = 200;
+/** An order expires this long after it is made unless the merchant says otherwise. */
+export const miniappOrderTtlDefaultSeconds = 30 * 60;
+export const miniappOrderTtlMinSeconds = 60;
+export const miniappOrderTtlMaxSeconds = 24 * 60 * 60;
+export const miniappOrderMetadataKeysMax = 20;
+export const miniappOrderMetadataKeyMaxLength = 40;
+export const miniappOrderMetadataValueMaxLength = 500;
+/** Test money a user's test wallet (currency XTS) is funded with the first time it is needed. */
+export const miniappTestWalletFundingMinor = 1_000_000n;
+/** Events one page of `GET /v1/merchant/events` holds at most (default 50). */
+export const miniappEventsPageMax = 100;
+export const miniappEventsPageDefault = 50;
+/** Refunds of one order listed at most. */
+export const miniappRefundsListMax = 100;
+/** Webhook deliveries on one page of the developer console. */
+export const webhookDeliveriesPageMax = 50;
+/** A webhook endpoint has this long to answer with a 2xx. */
+export const webhookTimeoutSeconds = 10;
+/** Bytes of an endpoint's answer kept in the delivery log. */
+export const webhookResponseBodyMaxBytes = 2 * 1024;
+/** Attempts kept and shown per delivery (the schedule makes 9; resends add to it). */
+export const webhookAttemptsShownMax = 50;
