@@ -11,6 +11,7 @@ import { DomainError } from '../kernel/errors.js';
 import { createLogger } from '../kernel/logger.js';
 import { VERSION } from '../kernel/version.js';
 import { LedgerService } from '../ledger/ledger.service.js';
+import { MiniappsUsageError, miniappsCommand } from '../miniapps/registry.cli.js';
 import { connectDatabase, type DatabaseHandle } from '../platform/db/connect.js';
 import { migrateToLatest } from '../platform/db/migrate.js';
 
@@ -35,6 +36,10 @@ Usage:
                                pay a day's income to every holder (once per day)
   jiaozi fund accrue-due       accrue every due day, pay out arrived redemptions
   jiaozi fund verify           check that the fund pool equals the holders' shares
+  jiaozi miniapps list [--status pending|approved|rejected|suspended]
+                               list registered mini apps
+  jiaozi miniapps approve APP_ID
+                               approve a mini app: it appears in Discover
   jiaozi help                  this text
 
 Configuration comes from the environment (see docs/operator.md).`;
@@ -394,6 +399,25 @@ async function main(argv: string[]): Promise<void> {
     case 'fund': {
       const [sub, ...args] = rest;
       await fundCommand(config, sub, args);
+      return;
+    }
+    case 'miniapps': {
+      const [sub, ...args] = rest;
+      const lines = await withDatabase(config, async (database) => {
+        const built = await buildApp({
+          config: { ...config, logLevel: 'warn', fundScheduler: false, jobRunner: false },
+          database,
+        });
+        try {
+          return await miniappsCommand(built.services.miniapps, sub, args);
+        } catch (error) {
+          if (error instanceof MiniappsUsageError) throw new UsageError(error.message);
+          throw error;
+        } finally {
+          await built.close();
+        }
+      });
+      for (const line of lines) console.log(line);
       return;
     }
     default:
