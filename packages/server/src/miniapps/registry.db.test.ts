@@ -235,6 +235,21 @@ describe('registering an app', () => {
       400,
       'origin_invalid',
     );
+    // A rejected app is resubmitted by any change; a suspended one stays suspended.
+    const rejected = await register(dev);
+    ok(await admin.request('POST', `/v1/admin/miniapps/${rejected.app.id}/reject`, { reason: 'No icon' }));
+    const resubmitted = ok<DeveloperApp>(
+      await dev.request('PATCH', `/v1/developer/apps/${rejected.app.id}`, {
+        iconUrl: 'https://shop.example/i.png',
+      }),
+    );
+    expect(resubmitted).toMatchObject({ status: 'pending', statusReason: null });
+    ok(await admin.request('POST', `/v1/admin/miniapps/${app.id}/approve`));
+    ok(await admin.request('POST', `/v1/admin/miniapps/${app.id}/suspend`, { reason: 'Abuse' }));
+    const stillSuspended = ok<DeveloperApp>(
+      await dev.request('PATCH', `/v1/developer/apps/${app.id}`, { origin: 'https://third.example' }),
+    );
+    expect(stillSuspended).toMatchObject({ status: 'suspended', statusReason: 'Abuse' });
   });
 });
 

@@ -148,7 +148,8 @@ export class MiniAppRegistry {
 
   /**
    * Changes an app's details. A new origin or a new scope sends an approved app back to
-   * review (it would run other code, or ask users for more).
+   * review (it would run other code, or ask users for more); any change resubmits a rejected
+   * app. A suspended app stays suspended.
    */
   async update(developerId: string, appId: string, patch: UpdateAppRequest): Promise<DeveloperApp> {
     await this.#own(developerId, appId);
@@ -163,7 +164,8 @@ export class MiniAppRegistry {
         scopes: patch.scopes ?? row.scopes,
         webhookUrl: patch.webhookUrl === undefined ? row.webhook_url : patch.webhookUrl,
       });
-      const review = row.status === 'approved' && needsReview(row, fields);
+      // A rejected app that its developer changes goes back to the queue.
+      const review = (row.status === 'approved' && needsReview(row, fields)) || row.status === 'rejected';
       return toDeveloperApp(
         await this.repo.updateApp(trx, appId, {
           name: fields.name,
