@@ -12,6 +12,16 @@
 import type { BridgeCapabilities } from '@jiaozi/protocol';
 import { call } from './connect.js';
 
+export type {
+  BridgeCapabilities,
+  BridgeErrorCode,
+  BridgeImage,
+  BridgeMethodName,
+  BridgeParams,
+  BridgeResult,
+  JsonValue,
+  MiniAppScope,
+} from '@jiaozi/protocol';
 export * as auth from './auth.js';
 export {
   DEFAULT_CALL_TIMEOUT_MS,
