@@ -34,7 +34,8 @@ let shop: CreatedApp;
 let other: CreatedApp;
 
 beforeAll(async () => {
-  t = await createTestApp({ clock });
+  // The bank answers 0.5–2 s after a request, so a settlement is seen pending before it lands.
+  t = await createTestApp({ clock, config: { bankLatencyMs: 2_000 } });
   [dev, alice, bob] = [await user(), await user(), await user()];
   shop = await t.services.miniapps.registerApproved(dev.userId, {
     name: 'Jiaozi Shop',
@@ -630,12 +631,6 @@ describe('settlement and the books', () => {
       availableMinor: 10_000,
       pendingSettlementMinor: 6_000,
     });
-    // Money on its way to the bank cannot be refunded.
-    expectError(
-      await live(`/v1/merchant/orders/${a.order.id}/refunds`, { amountMinor: 11_000 }, newId()),
-      409,
-      'merchant_insufficient_funds',
-    );
     await t.services.bank.idle();
     expect(ok<MerchantBalance>(await live('/v1/merchant/balance'))).toMatchObject({
       balanceMinor: 16_000,
@@ -671,6 +666,13 @@ describe('settlement and the books', () => {
       pendingSettlementMinor: 0,
     });
     expect(await balanceOf(payer)).toBe(50_000 - 20_000 - 5_000 + 4_000 + 5_000);
+    // Settled money is gone: a refund the merchant account cannot cover moves nothing.
+    expectError(
+      await live(`/v1/merchant/orders/${a.order.id}/refunds`, { amountMinor: 1_001 }, newId()),
+      409,
+      'merchant_insufficient_funds',
+    );
+    expect(await balanceOf(payer)).toBe(34_000);
 
     const events = await (async () => {
       const out: WebhookEvent[] = [];
