@@ -513,9 +513,11 @@ export class PaymentsService {
 
   #assertPayable(row: OrderRow): void {
     const refusal = payRefusal(orderState(row), this.clock.now());
-    if (refusal === 'order_expired') throw new DomainError(refusal, 'The order has expired.');
-    if (refusal === 'order_closed') throw new DomainError(refusal, 'The merchant closed the order.');
-    if (refusal === 'order_already_paid') throw new DomainError(refusal, 'The order is already paid.');
+    if (refusal === 'order_expired') throw new DomainError('order_expired', 'The order has expired.');
+    if (refusal === 'order_closed') throw new DomainError('order_closed', 'The merchant closed the order.');
+    if (refusal === 'order_already_paid') {
+      throw new DomainError('order_already_paid', 'The order is already paid.');
+    }
   }
 
   async #lockPayable(trx: Transaction<Database>, orderId: string): Promise<void> {
@@ -634,11 +636,13 @@ export class PaymentsService {
     if (refusal === 'invalid_amount') {
       throw new DomainError('invalid_amount', 'A refund is a positive amount.');
     }
-    if (refusal === 'order_not_paid') throw new DomainError(refusal, 'Only a paid order can be refunded.');
-    if (refusal === 'refund_window_passed') {
-      throw new DomainError(refusal, 'The payment is more than 365 days old.');
+    if (refusal === 'order_not_paid') {
+      throw new DomainError('order_not_paid', 'Only a paid order can be refunded.');
     }
-    throw new DomainError(refusal, 'The refund is more than what is left to refund.', {
+    if (refusal === 'refund_window_passed') {
+      throw new DomainError('refund_window_passed', 'The payment is more than 365 days old.');
+    }
+    throw new DomainError('refund_exceeds_remaining', 'The refund is more than what is left to refund.', {
       paidMinor: wire(BigInt(row.amount)),
       refundedMinor: wire(BigInt(row.refunded)),
       refundableMinor: wire(BigInt(row.amount) - BigInt(row.refunded)),
@@ -851,12 +855,13 @@ function okTransfer(
 ): LedgerTransfer {
   assert(result, 'one result per transfer');
   if (result.status !== 'failed') return result.transfer;
+  if (result.code === 'exceeds_credits' && code === 'insufficient_funds') {
+    throw new DomainError('insufficient_funds', 'Not enough money in the wallet. Nothing was paid.');
+  }
   if (result.code === 'exceeds_credits') {
     throw new DomainError(
-      code,
-      code === 'insufficient_funds'
-        ? 'Not enough money in the wallet. Nothing was paid.'
-        : 'The merchant account does not hold enough available money. Nothing moved.',
+      'merchant_insufficient_funds',
+      'The merchant account does not hold enough available money. Nothing moved.',
     );
   }
   throw new Error(`unexpected ledger result: ${result.code}`);
