@@ -99,8 +99,13 @@ export class RegistryRepository {
    * Spends a login code of this app that is unused and not expired, in one statement: of
    * any number of concurrent redeemers exactly one gets the user id.
    */
-  async redeemLoginCode(codeHash: string, appId: string, now: Date): Promise<string | undefined> {
-    const row = await this.db
+  async redeemLoginCode(
+    codeHash: string,
+    appId: string,
+    now: Date,
+    db: Db = this.db,
+  ): Promise<string | undefined> {
+    const row = await db
       .updateTable('miniapp_login_codes')
       .set({ used_at: now })
       .where('code_hash', '=', codeHash)
@@ -112,8 +117,14 @@ export class RegistryRepository {
     return row?.user_id;
   }
 
-  async rememberOpenid(appId: string, userId: string, openid: string, now: Date): Promise<void> {
-    await this.db
+  async rememberOpenid(
+    appId: string,
+    userId: string,
+    openid: string,
+    now: Date,
+    db: Db = this.db,
+  ): Promise<void> {
+    await db
       .insertInto('miniapp_openids')
       .values({ app_id: appId, user_id: userId, openid, created_at: now })
       .onConflict((oc) => oc.columns(['app_id', 'user_id']).doNothing())

@@ -509,16 +509,26 @@ export class MiniAppRegistry {
    * granted. A code of another app answers exactly like an unknown one.
    */
   async exchangeCode(merchant: MerchantPrincipal, code: string): Promise<MerchantSession> {
-    const userId = LOGIN_CODE_RE.test(code)
-      ? await this.repo.redeemLoginCode(keyHash(code), merchant.app.id, this.clock.now())
+    const appId = merchant.app.id;
+    const secret = await this.secrets.get(OPENID_SECRET);
+    // Spending the code and remembering the openid it was exchanged for are one change.
+    const redeemed = LOGIN_CODE_RE.test(code)
+      ? await this.db.transaction().execute(async (trx) => {
+          const now = this.clock.now();
+          const userId = await this.repo.redeemLoginCode(keyHash(code), appId, now, trx);
+          if (!userId) return undefined;
+          const openid = openidOf(secret, appId, userId);
+          await this.repo.rememberOpenid(appId, userId, openid, now, trx);
+          return { userId, openid };
+        })
       : undefined;
-    if (!userId) {
+    if (!redeemed) {
       throw new DomainError(
         'login_code_invalid',
         'The login code is unknown, used, expired or not for this app.',
       );
     }
-    const openid = await this.openidFor(merchant.app.id, userId);
+    const { userId, openid } = redeemed;
     const scopes = await this.#granted(merchant.app, userId);
     const session: MerchantSession = { openid, mode: merchant.mode, scopes };
     if (scopes.includes('profile') || scopes.includes('phone')) {
