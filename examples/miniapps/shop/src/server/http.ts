@@ -31,7 +31,10 @@ export interface ApiRequest {
 
 export interface ApiResponse {
   status?: number;
-  body: unknown;
+  /** Sent as JSON, unless `bytes` is given. */
+  body?: unknown;
+  /** Sent as they are, with this content type (for images). */
+  bytes?: { contentType: string; data: Buffer; cacheControl?: string };
 }
 
 type Handler = (request: ApiRequest) => Promise<ApiResponse> | ApiResponse;
@@ -40,6 +43,7 @@ interface Route {
   method: string;
   parts: string[];
   handler: Handler;
+  bodyLimitBytes: number;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -59,8 +63,14 @@ export class Router {
 
   constructor(private readonly options: { staticDir: string | null; bodyLimitBytes: number }) {}
 
-  on(method: string, pattern: string, handler: Handler): this {
-    this.routes.push({ method, parts: pattern.split('/').filter(Boolean), handler });
+  /** Adds a route; `bodyLimitBytes` overrides the router's limit for this one. */
+  on(method: string, pattern: string, handler: Handler, options: { bodyLimitBytes?: number } = {}): this {
+    this.routes.push({
+      method,
+      parts: pattern.split('/').filter(Boolean),
+      handler,
+      bodyLimitBytes: options.bodyLimitBytes ?? this.options.bodyLimitBytes,
+    });
     return this;
   }
 
@@ -99,7 +109,7 @@ export class Router {
         : send(res, 404, errorBody('not_found', 'No such route.'));
     }
     try {
-      const rawBody = await readBody(req, this.options.bodyLimitBytes);
+      const rawBody = await readBody(req, matched.route.bodyLimitBytes);
       const request: ApiRequest = {
         method,
         path: url.pathname,
@@ -121,7 +131,17 @@ export class Router {
         },
       };
       const answer = await matched.route.handler(request);
-      send(res, answer.status ?? 200, answer.body);
+      if (answer.bytes !== undefined) {
+        res.writeHead(answer.status ?? 200, {
+          'content-type': answer.bytes.contentType,
+          'content-length': answer.bytes.data.length,
+          'cache-control': answer.bytes.cacheControl ?? 'no-store',
+          'x-content-type-options': 'nosniff',
+        });
+        res.end(answer.bytes.data);
+        return;
+      }
+      send(res, answer.status ?? 200, answer.body ?? null);
     } catch (error) {
       if (error instanceof HttpError) return send(res, error.status, errorBody(error.code, error.message));
       throw error;
