@@ -330,6 +330,42 @@ describe('keys', () => {
   });
 });
 
+describe('seeding', () => {
+  it('provisions the same app again with fresh secrets, approved', async () => {
+    const dev = await signupClient(t.app);
+    const input = {
+      name: 'Shop',
+      description: 'One',
+      origin: 'http://localhost:8092/',
+      scopes: [] as never[],
+    };
+    const first = await t.services.miniapps.provisionApproved(dev.userId, input);
+    expect(first.app).toMatchObject({
+      status: 'approved',
+      origin: 'http://localhost:8092',
+      description: 'One',
+    });
+    const second = await t.services.miniapps.provisionApproved(dev.userId, {
+      ...input,
+      description: 'Two',
+      scopes: ['profile'],
+      webhookUrl: 'http://127.0.0.1:8092/api/webhooks',
+    });
+    expect(second.app).toMatchObject({
+      id: first.app.id,
+      status: 'approved',
+      description: 'Two',
+      scopes: ['profile'],
+      webhookUrl: 'http://127.0.0.1:8092/api/webhooks',
+    });
+    expect(second.liveSecret).not.toBe(first.liveSecret);
+    expectError(await session(first.liveSecret, 'x'.repeat(43)), 401, 'merchant_unauthorized');
+    expectError(await session(second.liveSecret, 'x'.repeat(43)), 400, 'login_code_invalid');
+    expect((await t.services.miniapps.app(first.app.id))?.webhook_secret).toBe(second.webhookSecret);
+    expect(await t.services.miniapps.listMine(dev.userId)).toHaveLength(1);
+  });
+});
+
 // ── Review and Discover ──────────────────────────────────────────────────────
 
 describe('review', () => {

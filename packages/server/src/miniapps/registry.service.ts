@@ -305,6 +305,37 @@ export class MiniAppRegistry {
     return { ...created, app: await this.approve(created.app.id) };
   }
 
+  /**
+   * For a seed that runs at every start: the developer's app at this origin, brought up to
+   * `input`, approved, with three fresh secrets (the previous ones stop working); registered
+   * first if there is none.
+   */
+  async provisionApproved(developerId: string, input: CreateAppRequest): Promise<CreatedApp> {
+    const origin = canonicalOrigin(input.origin);
+    const existing = (await this.repo.appsOf(developerId, limits.miniappsPerDeveloperMax)).find(
+      (a) => a.origin === origin,
+    );
+    if (!existing) return this.registerApproved(developerId, input);
+    await this.update(developerId, existing.id, {
+      name: input.name,
+      description: input.description,
+      iconUrl: input.iconUrl ?? null,
+      scopes: input.scopes,
+      webhookUrl: input.webhookUrl ?? null,
+    });
+    const [live, test, webhook] = [
+      await this.rotateSecret(developerId, existing.id, 'live'),
+      await this.rotateSecret(developerId, existing.id, 'test'),
+      await this.rotateSecret(developerId, existing.id, 'webhook'),
+    ];
+    return {
+      app: await this.approve(existing.id),
+      liveSecret: live.secret,
+      testSecret: test.secret,
+      webhookSecret: webhook.secret,
+    };
+  }
+
   // ── Discover and the host ────────────────────────────────────────────────
 
   async discover(): Promise<MiniAppSummary[]> {
