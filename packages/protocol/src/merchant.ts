@@ -211,8 +211,9 @@ export const WEBHOOK_RETRY_DELAYS_SECONDS: readonly number[] = [
 ];
 
 /**
- * `pending`: an attempt is due; `succeeded`: a 2xx came back; `failed`: every retry failed
- * (a resend starts it again).
+ * `pending`: an attempt is due; `succeeded`: a 2xx came back; `failed`: every scheduled
+ * attempt failed. A resend from the console is one more attempt at once: a 2xx makes the
+ * delivery `succeeded`, a failure leaves its status as it was.
  */
 export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed';
 
@@ -232,7 +233,10 @@ export interface WebhookAttempt {
   startedAt: string;
 }
 
-/** One event to one endpoint, with all its attempts (newest delivery first in lists). */
+/**
+ * One event to one endpoint, with all its attempts (newest delivery first in lists).
+ * `POST /v1/developer/apps/:appId/deliveries/:deliveryId/resend` answers `{ delivery }`.
+ */
 export interface WebhookDelivery {
   /** `dlv_` + UUIDv7. */
   id: string;

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../kernel/clock.js';
 import { newId } from '../kernel/ids.js';
 import { AccountCode } from '../ledger/ledger.service.js';
+import { outboxFor } from '../platform/outbox/outbox.js';
 import { type Client, createTestApp, nextIp, signupClient, type TestApp } from '../test/app.js';
 import { befriend, expectError, ok } from '../test/http.js';
 
@@ -317,6 +318,16 @@ describe('paying an order', () => {
       note: 'Red bean buns ×2',
       reference: { type: 'miniapp_order', id: order.id },
     });
+    // The wallet screens hear of it through the update log.
+    const log = (await outboxFor(t.database.db, alice.userId)).filter(
+      (u) => u.topic === 'wallet.miniapp_paid',
+    );
+    expect(log.map((u) => u.payload)).toContainEqual({
+      orderId: order.id,
+      appId: shop.app.id,
+      amountMinor: 3_000,
+      currency: 'CNY',
+    });
     const paidEvents = (await allEvents()).filter(
       (e) => e.type === 'order.paid' && e.data.order.id === order.id,
     );
@@ -565,6 +576,10 @@ describe('refunds', () => {
       amountMinor: 7_000,
       counterpartyLabel: 'Jiaozi Shop',
     });
+    const refundLog = (await outboxFor(t.database.db, alice.userId)).filter(
+      (u) => u.topic === 'wallet.miniapp_refunded' && (u.payload as { orderId: string }).orderId === order.id,
+    );
+    expect(refundLog.map((u) => (u.payload as { amountMinor: number }).amountMinor)).toEqual([3_000, 7_000]);
     expectError(await merchant(other.liveSecret, 'GET', url), 404, 'not_found');
   });
 });

@@ -604,7 +604,7 @@ export class PaymentsService {
           payer.from
             ? [
                 {
-                  topic: 'miniapps.refund_received',
+                  topic: 'wallet.miniapp_refunded',
                   audience: [payer.from],
                   payload: { orderId, refundId: id, amountMinor: wire(amount), currency: order.currency },
                 },
@@ -869,7 +869,7 @@ function okTransfer(
 
 function orderPaidUpdate(userId: string, order: Order): OutboxEvent {
   return {
-    topic: 'miniapps.order_paid',
+    topic: 'wallet.miniapp_paid',
     audience: [userId],
     payload: {
       orderId: order.id,
