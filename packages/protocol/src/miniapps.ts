@@ -144,3 +144,9 @@ export interface MerchantSession {
   /** Only with the `phone` scope (and when the account has a phone number). */
   phone?: string | null;
 }
+
+/** Update-log topics of the registry. */
+export const MINIAPP_TOPICS = {
+  /** To the developer: an admin approved, rejected or suspended their app (`{ app: DeveloperApp }`). */
+  appReviewed: 'miniapps.app_reviewed',
+} as const;

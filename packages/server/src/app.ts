@@ -133,7 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     timeZone: config.timeZone,
     announcer: bus,
   });
-  const miniapps = new MiniAppRegistry(database.db, clock, identity, secrets, chat);
+  const miniapps = new MiniAppRegistry(database.db, clock, identity, secrets, chat, { announcer: bus });
   const payments = new PaymentsService(
     database.db,
     clock,

@@ -9,11 +9,13 @@ import type {
   MiniAppSummary,
   RotatedSecret,
 } from '@jiaozi/protocol';
+import { MINIAPP_TOPICS } from '@jiaozi/protocol';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../kernel/clock.js';
 import { newId } from '../kernel/ids.js';
 import * as limits from '../kernel/limits.js';
+import { outboxFor } from '../platform/outbox/outbox.js';
 import { type Client, createTestApp, signupClient, type TestApp } from '../test/app.js';
 import { befriend } from '../test/http.js';
 
@@ -426,6 +428,15 @@ describe('review', () => {
     ok(await admin.request('POST', `/v1/admin/miniapps/${a.app.id}/suspend`, { reason: 'Complaints' }));
     expect(await discover()).not.toContain(a.app.id);
     expectError(await admin.request('POST', `/v1/admin/miniapps/${newId()}/approve`), 404, 'not_found');
+    // The developer's update log tells each decision once (a repeated approval tells nothing).
+    const log = (await outboxFor(t.database.db, dev.userId)).filter(
+      (u) => u.topic === MINIAPP_TOPICS.appReviewed,
+    );
+    expect(log.map((u) => (u.payload as { app: DeveloperApp }).app)).toEqual([
+      expect.objectContaining({ id: a.app.id, status: 'approved' }),
+      expect.objectContaining({ id: b.app.id, status: 'rejected', statusReason: 'No privacy policy' }),
+      expect.objectContaining({ id: a.app.id, status: 'suspended', statusReason: 'Complaints' }),
+    ]);
     const suspended = ok<{ apps: DeveloperApp[] }>(
       await admin.request('GET', '/v1/admin/miniapps?status=suspended'),
     );

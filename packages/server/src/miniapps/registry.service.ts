@@ -14,6 +14,7 @@ import type {
   ShareRequest,
   UpdateAppRequest,
 } from '@jiaozi/protocol';
+import { MINIAPP_TOPICS } from '@jiaozi/protocol';
 import type { Kysely } from 'kysely';
 import type { ChatService } from '../chat/chat.service.js';
 import type { IdentityService } from '../identity/identity.service.js';
@@ -22,6 +23,8 @@ import { assert, DomainError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import * as limits from '../kernel/limits.js';
 import type { Database } from '../platform/db/schema.js';
+import type { Announcer } from '../platform/outbox/announcer.js';
+import { type WrittenUpdate, writeOutbox } from '../platform/outbox/outbox.js';
 import type { Secrets } from '../platform/secrets/secrets.js';
 import {
   canonicalOrigin,
@@ -82,6 +85,7 @@ export class MiniAppRegistry {
     private readonly identity: IdentityService,
     private readonly secrets: Secrets,
     private readonly chat: ChatService,
+    private readonly options: { announcer?: Announcer } = {},
   ) {
     this.repo = new RegistryRepository(db);
   }
@@ -274,7 +278,7 @@ export class MiniAppRegistry {
         `Give a reason of 1 to ${limits.miniappStatusReasonLengthMax} characters.`,
       );
     }
-    return this.db.transaction().execute(async (trx) => {
+    const out = await this.db.transaction().execute(async (trx) => {
       const row = await this.repo.lockApp(trx, appId);
       if (!row) throw notFound();
       const next = decide(row.status, decision);
@@ -283,9 +287,9 @@ export class MiniAppRegistry {
           status: row.status,
         });
       }
-      if (next === 'same') return toDeveloperApp(row);
+      if (next === 'same') return { app: toDeveloperApp(row), written: [] as WrittenUpdate[] };
       const now = this.clock.now();
-      return toDeveloperApp(
+      const app = toDeveloperApp(
         await this.repo.updateApp(trx, appId, {
           status: next,
           status_reason: text,
@@ -293,7 +297,15 @@ export class MiniAppRegistry {
           ...(next === 'approved' ? { approved_at: now } : {}),
         }),
       );
+      const written = await writeOutbox(
+        trx,
+        [{ topic: MINIAPP_TOPICS.appReviewed, audience: [row.developer_id], payload: { app } }],
+        now,
+      );
+      return { app, written };
     });
+    if (out.written.length > 0) this.options.announcer?.announce([out.app.developerId], out.written);
+    return out.app;
   }
 
   /**
