@@ -137,7 +137,10 @@ describe('order input', () => {
     expect(orderInputProblem({ ...base, expiresInSeconds: 86_400 })).toBeNull();
     expect(orderInputProblem({ ...base, description: 'x'.repeat(200) })).toBeNull();
     expect(
-      orderInputProblem({ ...base, metadata: Object.fromEntries([...Array(20)].map((_, i) => [`k${i}`, 'v'])) }),
+      orderInputProblem({
+        ...base,
+        metadata: Object.fromEntries([...Array(20)].map((_, i) => [`k${i}`, 'v'])),
+      }),
     ).toBeNull();
   });
 
@@ -251,12 +254,7 @@ describe('Standard Webhooks signatures', () => {
   it('matches the Standard Webhooks reference vector', () => {
     // From the specification's test suite (standard-webhooks, python/javascript libraries).
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-    const signature = signWebhook(
-      secret,
-      'msg_p5jXN8AQM9LWM0D4loKWxJek',
-      1614265330,
-      '{"test": 2432232314}',
-    );
+    const signature = signWebhook(secret, 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, '{"test": 2432232314}');
     expect(signature).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
   });
 
@@ -272,8 +270,12 @@ describe('Standard Webhooks signatures', () => {
     expect(checkWebhookSignature(SECRET, { ...headers, id: 'evt_2' }, body, ts)).toBe('no_match');
     const other = `whsec_${Buffer.alloc(32, 8).toString('base64')}`;
     expect(checkWebhookSignature(other, headers, body, ts)).toBe('no_match');
-    expect(checkWebhookSignature(SECRET, { ...headers, signature: undefined }, body, ts)).toBe('headers_missing');
-    expect(checkWebhookSignature(SECRET, { ...headers, timestamp: 'soon' }, body, ts)).toBe('headers_missing');
+    expect(checkWebhookSignature(SECRET, { ...headers, signature: undefined }, body, ts)).toBe(
+      'headers_missing',
+    );
+    expect(checkWebhookSignature(SECRET, { ...headers, timestamp: 'soon' }, body, ts)).toBe(
+      'headers_missing',
+    );
     // Several signatures (a rotated secret): any one that matches is enough.
     const both = { ...headers, signature: `v1,AAAA ${headers.signature}` };
     expect(checkWebhookSignature(SECRET, both, body, ts)).toBe('ok');

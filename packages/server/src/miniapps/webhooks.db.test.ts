@@ -82,7 +82,7 @@ class Endpoint {
 let t: TestApp;
 let endpoint: Endpoint;
 let dev: Client;
-let alice: Client;
+let alice: Client & { password: string };
 let shop: CreatedApp;
 
 beforeAll(async () => {

@@ -35,7 +35,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )
   `.execute(db);
   await sql`CREATE UNIQUE INDEX miniapp_orders_token_idx ON miniapp_orders (payment_token_hash)`.execute(db);
-  await sql`CREATE INDEX miniapp_orders_app_idx ON miniapp_orders (app_id, mode, created_at DESC)`.execute(db);
+  await sql`CREATE INDEX miniapp_orders_app_idx ON miniapp_orders (app_id, mode, created_at DESC)`.execute(
+    db,
+  );
 
   await sql`
     CREATE TABLE miniapp_idempotency_keys (
