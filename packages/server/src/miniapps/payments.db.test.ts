@@ -399,6 +399,46 @@ describe('paying an order', () => {
   });
 });
 
+describe('PIN and KYC limits', () => {
+  it('locks payments after 5 wrong PINs, moving nothing', async () => {
+    const dave = await user();
+    await t.services.wallet.operatorCredit(dave.userId, 10_000n, 'test');
+    const { order, paymentToken } = await createOrder(dave, 1_000);
+    for (const attemptsLeft of [4, 3, 2, 1]) {
+      const res = await pay(dave, paymentToken, { pin: '000000' });
+      expectError(res, 401, 'pin_incorrect');
+      expect(res.json().error.details).toEqual({ attemptsLeft });
+    }
+    expectError(await pay(dave, paymentToken, { pin: '000000' }), 423, 'pin_locked');
+    // Locked: even the right PIN is refused until the lock ends.
+    expectError(await pay(dave, paymentToken), 423, 'pin_locked');
+    expect(await balanceOf(dave)).toBe(10_000);
+    expect(ok<Order>(await merchant(shop.liveSecret, 'GET', `/v1/merchant/orders/${order.id}`)).status).toBe(
+      'open',
+    );
+  });
+
+  it("holds a payment to the payer's per-payment and daily limits", async () => {
+    // KYC tier 0: 2,000.00 per payment, 5,000.00 a day.
+    const erin = await user();
+    await t.services.wallet.operatorCredit(erin.userId, 900_000n, 'test');
+    const big = await createOrder(erin, 200_001);
+    const refused = await pay(erin, big.paymentToken);
+    expectError(refused, 400, 'invalid_amount');
+    expect(refused.json().error.details).toEqual({ maxMinor: 200_000 });
+    for (const amount of [200_000, 200_000])
+      ok(await pay(erin, (await createOrder(erin, amount)).paymentToken));
+    const over = await createOrder(erin, 100_001);
+    const daily = await pay(erin, over.paymentToken);
+    expectError(daily, 409, 'daily_limit_exceeded');
+    expect(daily.json().error.details).toEqual({ dailyLimitMinor: 500_000, remainingMinor: 100_000 });
+    ok(await pay(erin, (await createOrder(erin, 100_000)).paymentToken));
+    expect(await balanceOf(erin)).toBe(900_000 - 500_000);
+    const summary = ok<WalletSummary>(await erin.request('GET', '/v1/wallet'));
+    expect(summary.limits.dailyOutflowUsedMinor).toBe(500_000);
+  });
+});
+
 // ── Test mode ────────────────────────────────────────────────────────────────
 
 describe('test mode', () => {
