@@ -4,6 +4,7 @@ import {
   type BridgeCapabilities,
   type MiniAppScope,
   type MiniAppSummary,
+  type PaymentPreview,
   uuidv7,
 } from '@jiaozi/protocol';
 import { type ReactNode, useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -20,6 +21,7 @@ import {
   AboutSheet,
   ChatPickerSheet,
   ConsentSheet,
+  closedOrderCode,
   HostSheet,
   ImagePickerSheet,
   PaymentSheet,
@@ -40,7 +42,13 @@ const TOAST_DEFAULT_MS = 2_000;
 
 type Sheet =
   | { kind: 'consent'; scopes: MiniAppScope[]; allow: () => Promise<void>; deny: () => void }
-  | { kind: 'payment'; token: string; paid: (orderId: string) => void; cancel: (failure: unknown) => void }
+  | {
+      kind: 'payment';
+      token: string;
+      preview: PaymentPreview;
+      paid: (orderId: string) => void;
+      cancel: (failure: unknown) => void;
+    }
   | { kind: 'images'; count: number; pick: (images: PickedImage[]) => void; cancel: () => void }
   | {
       kind: 'share';
@@ -166,10 +174,15 @@ export function MiniAppHost({
         }));
         return { granted: asked.filter((s) => granted.includes(s)) };
       },
-      'pay.requestPayment': async ({ paymentToken }) =>
-        ask((resolve, reject) => ({
+      'pay.requestPayment': async ({ paymentToken }) => {
+        // The order comes from the server (never from the app); one that cannot be paid answers at once.
+        const preview = await calls.paymentPreview(paymentToken);
+        const closed = closedOrderCode(preview.status);
+        if (closed !== null) throw new BridgeError(closed, `The order is ${preview.status}`);
+        return ask((resolve, reject) => ({
           kind: 'payment',
           token: paymentToken,
+          preview,
           paid: (orderId) => resolve({ orderId, status: 'paid' as const }),
           cancel: (failure) => {
             if (failure === null || failure === undefined) reject(cancelled());
@@ -185,7 +198,8 @@ export function MiniAppHost({
               );
             } else reject(new BridgeError('payment_failed', 'The payment failed'));
           },
-        })),
+        }));
+      },
       'media.chooseImage': async ({ count }) =>
         ask((resolve, reject) => ({
           kind: 'images',
@@ -389,6 +403,7 @@ export function MiniAppHost({
       {sheet?.kind === 'payment' ? (
         <PaymentSheet
           paymentToken={sheet.token}
+          preview={sheet.preview}
           onPaid={(answer) => sheet.paid(answer.orderId)}
           onCancel={sheet.cancel}
         />

@@ -204,10 +204,13 @@ export function closedOrderCode(status: PaymentPreview['status']): string | null
 
 export function PaymentSheet({
   paymentToken,
+  preview: order,
   onPaid,
   onCancel,
 }: {
   paymentToken: string;
+  /** The server's order behind the token: the only source of what is shown and paid. */
+  preview: PaymentPreview;
   onPaid: (answer: PayOrderResponse) => void;
   /** Closed: `failure` is the error the user saw on the sheet (none if they just cancelled). */
   onCancel: (failure: unknown) => void;
@@ -216,96 +219,90 @@ export function PaymentSheet({
   const { api, config } = useSession();
   const me = useMe();
   const money = useMoney();
-  const preview = useLoad(() => miniApps(api).paymentPreview(paymentToken), [api, paymentToken]);
   const grants = useLoad(() => api.familyGrants(), [api]);
   const [source, setSource] = useState('');
   const [pinOpen, setPinOpen] = useState(false);
   const [failure, setFailure] = useState<unknown>(null);
   const paid = useRef<PayOrderResponse | null>(null);
 
-  const order = preview.data;
   const cards: FamilyGrant[] =
-    order?.mode === 'live'
+    order.mode === 'live'
       ? (grants.data?.grants ?? []).filter(
           (g) => g.grantee.userId === me.id && g.status === 'active' && g.currency === order.currency,
         )
       : [];
-  const closedCode = order ? closedOrderCode(order.status) : null;
-  const amount = order ? money.format(order.amountMinor, order.currency) : '';
-  const error = failure ?? preview.error;
+  const closedCode = closedOrderCode(order.status);
+  const amount = money.format(order.amountMinor, order.currency);
 
   return (
     <>
-      <HostSheet
-        title={t('miniapps.pay_title')}
-        testId="pay-sheet"
-        onClose={() => onCancel(failure ?? preview.error ?? null)}
-      >
-        {preview.loading && !order ? <Spinner label={t('common.loading')} /> : null}
-        {order ? (
-          <div className="miniapp-pay" data-status={order.status} data-mode={order.mode}>
-            <div className="miniapp-pay-merchant">
-              <AppIcon app={{ iconUrl: order.iconUrl, name: order.appName }} size={36} />
-              <span className="row-label" data-testid="pay-sheet-merchant">
-                {order.appName}
-              </span>
-              {order.mode === 'test' ? (
-                <span className="pill pill-orange" data-testid="pay-sheet-test">
-                  {t('miniapps.test_badge')}
+      {pinOpen ? null : (
+        <HostSheet title={t('miniapps.pay_title')} testId="pay-sheet" onClose={() => onCancel(failure)}>
+          {order ? (
+            <div className="miniapp-pay" data-status={order.status} data-mode={order.mode}>
+              <div className="miniapp-pay-merchant">
+                <AppIcon app={{ iconUrl: order.iconUrl, name: order.appName }} size={36} />
+                <span className="row-label" data-testid="pay-sheet-merchant">
+                  {order.appName}
                 </span>
+                {order.mode === 'test' ? (
+                  <span className="pill pill-orange" data-testid="pay-sheet-test">
+                    {t('miniapps.test_badge')}
+                  </span>
+                ) : null}
+              </div>
+              <p className="sheet-amount" data-testid="pay-sheet-amount">
+                {amount}
+              </p>
+              <p className="sheet-description" data-testid="pay-sheet-description">
+                {order.description}
+              </p>
+              {order.mode === 'test' ? (
+                <p className="miniapp-sheet-text">{t('miniapps.pay_test_note')}</p>
+              ) : null}
+              {cards.length > 0 && closedCode === null ? (
+                <label className="field">
+                  <span className="field-label">{t('miniapps.pay_with')}</span>
+                  <select
+                    className="input"
+                    data-testid="pay-sheet-source"
+                    value={source}
+                    onChange={(event) => setSource(event.target.value)}
+                  >
+                    <option value="">{t('miniapps.pay_with_wallet')}</option>
+                    {cards.map((g) => (
+                      <option key={g.id} value={g.id}>
+                        {t('miniapps.pay_with_family', {
+                          name: g.granter.displayName,
+                          left: money.format(g.remainingThisMonthMinor, g.currency),
+                        })}
+                      </option>
+                    ))}
+                  </select>
+                </label>
               ) : null}
             </div>
-            <p className="sheet-amount" data-testid="pay-sheet-amount">
-              {amount}
-            </p>
-            <p className="sheet-description" data-testid="pay-sheet-description">
-              {order.description}
-            </p>
-            {order.mode === 'test' ? (
-              <p className="miniapp-sheet-text">{t('miniapps.pay_test_note')}</p>
-            ) : null}
-            {cards.length > 0 && closedCode === null ? (
-              <label className="field">
-                <span className="field-label">{t('miniapps.pay_with')}</span>
-                <select
-                  className="input"
-                  data-testid="pay-sheet-source"
-                  value={source}
-                  onChange={(event) => setSource(event.target.value)}
-                >
-                  <option value="">{t('miniapps.pay_with_wallet')}</option>
-                  {cards.map((g) => (
-                    <option key={g.id} value={g.id}>
-                      {t('miniapps.pay_with_family', {
-                        name: g.granter.displayName,
-                        left: money.format(g.remainingThisMonthMinor, g.currency),
-                      })}
-                    </option>
-                  ))}
-                </select>
-              </label>
-            ) : null}
-          </div>
-        ) : null}
-        {closedCode !== null ? (
-          <FormError error={new ApiError({ status: 409, code: closedCode, message: '' })} />
-        ) : null}
-        <FormError error={error} />
-        {order && closedCode === null ? (
-          <button
-            type="button"
-            className="button button-primary button-block"
-            data-testid="pay-sheet-pay"
-            onClick={() => {
-              setFailure(null);
-              setPinOpen(true);
-            }}
-          >
-            {t('miniapps.pay_button', { amount })}
-          </button>
-        ) : null}
-      </HostSheet>
-      {pinOpen && order ? (
+          ) : null}
+          {closedCode !== null ? (
+            <FormError error={new ApiError({ status: 409, code: closedCode, message: '' })} />
+          ) : null}
+          <FormError error={failure} />
+          {closedCode === null ? (
+            <button
+              type="button"
+              className="button button-primary button-block"
+              data-testid="pay-sheet-pay"
+              onClick={() => {
+                setFailure(null);
+                setPinOpen(true);
+              }}
+            >
+              {t('miniapps.pay_button', { amount })}
+            </button>
+          ) : null}
+        </HostSheet>
+      )}
+      {pinOpen ? (
         <PinSheet
           description={t('miniapps.pay_pin_to', { name: order.appName })}
           amount={amount}
