@@ -20,7 +20,7 @@ import { LocalMediaStore } from './media/media.store.js';
 import { paymentRoutes } from './miniapps/payments.routes.js';
 import { ORDER_EXPIRE_JOB, PaymentsService } from './miniapps/payments.service.js';
 import { registryRoutes } from './miniapps/registry.routes.js';
-import { MiniAppRegistry } from './miniapps/registry.service.js';
+import { LOGIN_CODE_SWEEP_JOB, MiniAppRegistry } from './miniapps/registry.service.js';
 import { WEBHOOK_JOB } from './miniapps/webhooks.service.js';
 import type { DatabaseHandle } from './platform/db/connect.js';
 import { type App, createHttpServer } from './platform/http/server.js';
@@ -134,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     announcer: bus,
   });
   const miniapps = new MiniAppRegistry(database.db, clock, identity, secrets, chat, { announcer: bus });
+  jobs.register(LOGIN_CODE_SWEEP_JOB, (job) => miniapps.sweepLoginCodes(job));
   const payments = new PaymentsService(
     database.db,
     clock,

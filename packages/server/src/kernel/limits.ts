@@ -238,6 +238,9 @@ export const miniappShareDescriptionLengthMax = 300;
 export const miniappSharePathLengthMax = 1_000;
 /** Login codes one user may ask for per minute (the host asks once per `auth.login`). */
 export const miniappLoginCodesPerUserPerMinuteMax = 30;
+/** Spent and lapsed login codes are deleted this long after the first of them expires, in batches. */
+export const miniappLoginCodeSweepDelaySeconds = 10 * 60;
+export const miniappLoginCodeSweepBatchMax = 5_000;
 /**
  * Characters of one path parameter as sent (URL-encoded): a 128-character storage key in
  * Chinese is about 1,150. Longer ones are refused by the router.

@@ -18,6 +18,7 @@ import * as limits from '../kernel/limits.js';
 import { outboxFor } from '../platform/outbox/outbox.js';
 import { type Client, createTestApp, signupClient, type TestApp } from '../test/app.js';
 import { befriend } from '../test/http.js';
+import { LOGIN_CODE_SWEEP_JOB } from './registry.service.js';
 
 const clock = new ManualClock('2026-11-25T08:00:00.000Z');
 let t: TestApp;
@@ -555,6 +556,42 @@ describe('login codes and merchant sessions', () => {
     );
     expect(refused.details).toEqual({ scopes: ['profile'] });
     expect((await exchange(narrow)).scopes).toEqual([]);
+  });
+});
+
+describe('the login code sweep', () => {
+  it('deletes spent and lapsed codes once they lapse, and keeps live ones', async () => {
+    const dev = await signupClient(t.app);
+    const shop = await approved(dev);
+    const dan = await signupClient(t.app);
+    const codesOf = async (userId: string) =>
+      (
+        await t.database.db
+          .selectFrom('miniapp_login_codes')
+          .select('code_hash')
+          .where('user_id', '=', userId)
+          .execute()
+      ).length;
+    ok(await session(shop.liveSecret, await loginCode(dan, shop.app.id)));
+    await loginCode(dan, shop.app.id);
+    expect(await codesOf(dan.userId)).toBe(2);
+    clock.advance((limits.miniappLoginCodeTtlSeconds + limits.miniappLoginCodeSweepDelaySeconds) * 1000);
+    const live = await loginCode(dan, shop.app.id);
+    await t.services.jobs.runDue();
+    expect(await codesOf(dan.userId)).toBe(1);
+    // The live code still works, and the sweep is due again while codes remain.
+    ok(await session(shop.liveSecret, live));
+    const job = await t.database.db
+      .selectFrom('jobs')
+      .select('run_at')
+      .where('kind', '=', LOGIN_CODE_SWEEP_JOB)
+      .executeTakeFirstOrThrow();
+    expect(job.run_at.getTime()).toBe(
+      clock.now().getTime() + limits.miniappLoginCodeSweepDelaySeconds * 1000,
+    );
+    clock.advance(limits.miniappLoginCodeSweepDelaySeconds * 1000);
+    await t.services.jobs.runDue();
+    expect(await codesOf(dan.userId)).toBe(0);
   });
 });
 

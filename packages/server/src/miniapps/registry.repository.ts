@@ -74,25 +74,40 @@ export class RegistryRepository {
 
   // ── Login codes and openids ──────────────────────────────────────────────
 
-  async insertLoginCode(row: {
-    code_hash: string;
-    app_id: string;
-    user_id: string;
-    created_at: Date;
-    expires_at: Date;
-  }): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      // A user's spent and lapsed codes go when they ask for a new one.
-      await trx
-        .deleteFrom('miniapp_login_codes')
-        .where('user_id', '=', row.user_id)
-        .where((eb) => eb.or([eb('expires_at', '<=', row.created_at), eb('used_at', 'is not', null)]))
-        .execute();
-      await trx
-        .insertInto('miniapp_login_codes')
-        .values({ ...row, used_at: null })
-        .execute();
-    });
+  async insertLoginCode(
+    trx: Transaction<Database>,
+    row: { code_hash: string; app_id: string; user_id: string; created_at: Date; expires_at: Date },
+  ): Promise<void> {
+    await trx
+      .insertInto('miniapp_login_codes')
+      .values({ ...row, used_at: null })
+      .execute();
+  }
+
+  /** Deletes up to `limit` codes that are spent or lapsed; answers how many. */
+  async deleteSpentCodes(now: Date, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('miniapp_login_codes')
+      .where(
+        'code_hash',
+        'in',
+        this.db
+          .selectFrom('miniapp_login_codes')
+          .select('code_hash')
+          .where((eb) => eb.or([eb('expires_at', '<=', now), eb('used_at', 'is not', null)]))
+          .limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  async anyLoginCode(): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('miniapp_login_codes')
+      .select('code_hash')
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   /**

@@ -23,6 +23,7 @@ import { assert, DomainError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
 import * as limits from '../kernel/limits.js';
 import type { Database } from '../platform/db/schema.js';
+import { type Job, type JobOutcome, scheduleJob } from '../platform/jobs/jobs.js';
 import type { Announcer } from '../platform/outbox/announcer.js';
 import { type WrittenUpdate, writeOutbox } from '../platform/outbox/outbox.js';
 import type { Secrets } from '../platform/secrets/secrets.js';
@@ -56,6 +57,9 @@ export interface MerchantPrincipal {
   app: MiniAppRow;
   mode: KeyMode;
 }
+
+/** The job kind that deletes spent and lapsed login codes. */
+export const LOGIN_CODE_SWEEP_JOB = 'miniapps.login_code_sweep';
 
 /** The name of the server secret openids are derived from (platform/secrets). */
 const OPENID_SECRET = 'miniapp_openid';
@@ -373,14 +377,39 @@ export class MiniAppRegistry {
     const code = newLoginCode();
     const now = this.clock.now();
     const expiresAt = addSeconds(now, limits.miniappLoginCodeTtlSeconds);
-    await this.repo.insertLoginCode({
-      code_hash: keyHash(code),
-      app_id: appId,
-      user_id: userId,
-      created_at: now,
-      expires_at: expiresAt,
+    await this.db.transaction().execute(async (trx) => {
+      await this.repo.insertLoginCode(trx, {
+        code_hash: keyHash(code),
+        app_id: appId,
+        user_id: userId,
+        created_at: now,
+        expires_at: expiresAt,
+      });
+      // Spent and lapsed codes are swept by one job, there while any code is.
+      await scheduleJob(
+        trx,
+        {
+          kind: LOGIN_CODE_SWEEP_JOB,
+          key: 'all',
+          runAt: addSeconds(expiresAt, limits.miniappLoginCodeSweepDelaySeconds),
+        },
+        now,
+      );
     });
     return { code, expiresAt: expiresAt.toISOString() };
+  }
+
+  /**
+   * The sweep job: deletes spent and lapsed login codes a batch at a time, and comes back
+   * while codes remain (idempotent: a second run finds less or nothing to delete).
+   */
+  async sweepLoginCodes(job: Job): Promise<JobOutcome> {
+    const deleted = await this.repo.deleteSpentCodes(job.now, limits.miniappLoginCodeSweepBatchMax);
+    if (deleted === limits.miniappLoginCodeSweepBatchMax) return { runAgainAt: job.now };
+    if (await this.repo.anyLoginCode()) {
+      return { runAgainAt: addSeconds(job.now, limits.miniappLoginCodeSweepDelaySeconds) };
+    }
+    return undefined;
   }
 
   async grantedScopes(userId: string, appId: string): Promise<MiniAppScope[]> {
