@@ -41,6 +41,10 @@ export interface Config {
   /** Where uploaded media files live; absent → `dataDir/media`. */
   mediaDir: string | undefined;
   mediaLinkTtlSeconds: number;
+  /** With `serve --demo`: register the example mini apps and run their servers. */
+  demoMiniapps: boolean;
+  demoRestaurantsPort: number;
+  demoShopPort: number;
 }
 
 export class ConfigError extends Error {
@@ -317,6 +321,26 @@ export const CONFIG_VARS = {
     description: 'How long a signed link to a photo or voice message stays good.',
     default: String(mediaLinkTtlSecondsDefault),
     parse: integer(10, 86400),
+  },
+  demoMiniapps: {
+    name: 'DEMO_MINIAPPS',
+    description:
+      'With `serve --demo`: register and approve the example mini apps (developer `jiaozi_labs`) and run their servers beside Jiaozi.',
+    default: 'true',
+    parse: boolean,
+  },
+  demoRestaurantsPort: {
+    name: 'DEMO_RESTAURANTS_PORT',
+    description:
+      'With `serve --demo`: the port of the example restaurant guide (its app and its merchant server).',
+    default: '8091',
+    parse: integer(1, 65535),
+  },
+  demoShopPort: {
+    name: 'DEMO_SHOP_PORT',
+    description: 'With `serve --demo`: the port of the example shop (its app and its merchant server).',
+    default: '8092',
+    parse: integer(1, 65535),
   },
 } as const satisfies { [K in keyof Config]: VarSpec<Config[K]> };
 
