@@ -489,6 +489,22 @@ export class FamilyPayService implements GrantPayments {
     });
   }
 
+  /**
+   * Inside another domain's refund transaction: a refund of a payment made through a grant
+   * gives its amount back to the month the payment counted in (under the grant's lock).
+   */
+  async refundInTransaction(
+    trx: Transaction<Database>,
+    paymentTransferId: string,
+    amount: bigint,
+  ): Promise<void> {
+    assert(amount > 0n, 'a refund is positive');
+    const use = await this.repo.findUse(paymentTransferId, trx);
+    if (!use) return;
+    await this.repo.lockGrant(trx, use.grant_id);
+    await this.repo.releaseUsage(trx, use.grant_id, use.month, amount);
+  }
+
   // ── Views ────────────────────────────────────────────────────────────────
 
   async #toGrant(row: GrantRow): Promise<FamilyGrant> {

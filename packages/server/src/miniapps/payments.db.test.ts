@@ -389,6 +389,9 @@ describe('paying an order', () => {
       201,
     );
     expect(await balanceOf(granter)).toBe(47_000);
+    // …and gives the family card's month that much room again.
+    const refunded = ok<FamilyGrant>(await granter.request('GET', `/v1/family-pay/grants/${grant.id}`));
+    expect(refunded.usedThisMonthMinor).toBe(3_000);
     // Test orders never go through a grant.
     const test = await createOrder(kid, 100, {}, shop, shop.testSecret);
     expectError(

@@ -581,6 +581,9 @@ export class PaymentsService {
         });
         const [result] = await this.ledger.applyInTransaction(trx, [t]);
         okTransfer(result, 'merchant_insufficient_funds');
+        if (locked.paid_with === 'family_grant') {
+          await this.family.refundInTransaction(trx, payment.id, amount);
+        }
         const now = this.clock.now();
         const refundRow: RefundRow = {
           id,
