@@ -20,6 +20,7 @@ import { LedgerService } from '../ledger/ledger.service.js';
 import { MiniappsUsageError, miniappsCommand } from '../miniapps/registry.cli.js';
 import { connectDatabase, type DatabaseHandle } from '../platform/db/connect.js';
 import { migrateToLatest } from '../platform/db/migrate.js';
+import { DevUsageError, devCommand } from './dev.js';
 
 const USAGE = `jiaozi ${VERSION} — Jiaozi server and operator tools
 
@@ -46,6 +47,10 @@ Usage:
                                list registered mini apps
   jiaozi miniapps approve APP_ID
                                approve a mini app: it appears in Discover
+  jiaozi dev --url ORIGIN [--name NAME] [--webhook-url URL] [--data-dir DIR] [--port N]
+                               a local server on embedded PGlite for developing a mini app
+                               at ORIGIN: a developer with a test wallet, the app registered
+                               in test mode, its keys and the simulator's address printed
   jiaozi help                  this text
 
 Configuration comes from the environment (see docs/operator.md).`;
@@ -340,6 +345,15 @@ async function main(argv: string[]): Promise<void> {
         throw new UsageError('--workers takes a whole number from 1 to 64.');
       }
       await serve(config, values.demo ?? false, workers);
+      return;
+    }
+    case 'dev': {
+      try {
+        await devCommand(config, rest);
+      } catch (error) {
+        if (error instanceof DevUsageError) throw new UsageError(error.message);
+        throw error;
+      }
       return;
     }
     case 'migrate': {
