@@ -18,25 +18,6 @@ const APP_A_PORT = 15861;
 const APP_B_PORT = 15862;
 const EVIL_PORT = 15863;
 
-type Answer = {
-  jsonrpc: '2.0';
-  id: number;
-  result?: unknown;
-  error?: { code: number; message: string; data: { code: string } };
-};
-
-declare global {
-  interface Window {
-    bridgeReady: Promise<{ appId: string; origin: string; capabilities: unknown }>;
-    call: (method: string, params?: unknown) => Promise<Answer>;
-    rpc: (envelope: Record<string, unknown>) => Promise<Answer>;
-    connects: unknown[];
-    received: unknown[];
-    helloSent: boolean;
-    payAnswer: Promise<Answer>;
-  }
-}
-
 describe('mini-app isolation in the browser', () => {
   let t: TestApp;
   let browser: Browser;

@@ -6,6 +6,28 @@ import type { CreatedApp, MiniAppScope } from '@jiaozi/protocol';
 import { DEMO_PASSWORD } from '../packages/server/src/admin/demo.js';
 import { nextIp, type TestApp } from '../packages/server/src/test/app.js';
 
+/** A JSON-RPC answer as the fixture app's hand-written bridge client sees it. */
+export interface BridgeAnswer {
+  jsonrpc: '2.0';
+  id: number;
+  result?: unknown;
+  error?: { code: number; message: string; data: { code: string; details?: unknown } };
+}
+
+/** What the fixture pages (e2e/fixtures/miniapp) put on `window`. */
+declare global {
+  interface Window {
+    bridgeReady: Promise<{ appId: string; origin: string; capabilities: unknown }>;
+    call: (method: string, params?: unknown) => Promise<BridgeAnswer>;
+    rpc: (envelope: Record<string, unknown>) => Promise<BridgeAnswer>;
+    connects: unknown[];
+    received: unknown[];
+    helloSent: boolean;
+    payAnswer: Promise<BridgeAnswer>;
+    pending: Promise<BridgeAnswer>;
+  }
+}
+
 /** Helpers of the mini-app browser tests: REST calls as a user, apps registered and approved, a static origin. */
 
 export const FIXTURE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'miniapp');
