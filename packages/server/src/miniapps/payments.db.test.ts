@@ -389,6 +389,10 @@ describe('paying an order', () => {
       201,
     );
     expect(await balanceOf(granter)).toBe(47_000);
+    const refundLog = (await outboxFor(t.database.db, granter.userId)).filter(
+      (u) => u.topic === 'wallet.miniapp_refunded',
+    );
+    expect(refundLog.map((u) => (u.payload as { orderId: string }).orderId)).toEqual([order.id]);
     // …and gives the family card's month that much room again.
     const refunded = ok<FamilyGrant>(await granter.request('GET', `/v1/family-pay/grants/${grant.id}`));
     expect(refunded.usedThisMonthMinor).toBe(3_000);

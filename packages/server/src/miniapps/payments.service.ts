@@ -470,6 +470,7 @@ export class PaymentsService {
       return [orderPaidUpdate(userId, order)];
     };
     if (input.grantId !== undefined) {
+      const { from: _payer, ...grantUserData } = userData;
       await this.family.chargeForMerchant(
         {
           grantId: input.grantId,
@@ -481,7 +482,7 @@ export class PaymentsService {
           merchantName: app.name,
           creditAccountId: merchant.id,
           // The granter pays: family pay names them as `from`.
-          userData: { ...userData, from: undefined },
+          userData: grantUserData,
         },
         {
           before: (trx) => this.#lockPayable(trx, row.id),
@@ -579,11 +580,12 @@ export class PaymentsService {
           orderId,
           refundId: id,
         });
-        const [result] = await this.ledger.applyInTransaction(trx, [t]);
-        okTransfer(result, 'merchant_insufficient_funds');
+        // The grant's lock before the accounts', as in a grant payment (no deadlock).
         if (locked.paid_with === 'family_grant') {
           await this.family.refundInTransaction(trx, payment.id, amount);
         }
+        const [result] = await this.ledger.applyInTransaction(trx, [t]);
+        okTransfer(result, 'merchant_insufficient_funds');
         const now = this.clock.now();
         const refundRow: RefundRow = {
           id,
