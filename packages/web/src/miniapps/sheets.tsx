@@ -242,7 +242,7 @@ export function PaymentSheet({
             <div className="miniapp-pay" data-status={order.status} data-mode={order.mode}>
               <div className="miniapp-pay-merchant">
                 <AppIcon app={{ iconUrl: order.iconUrl, name: order.appName }} size={36} />
-                <span className="row-label" data-testid="pay-sheet-merchant">
+                <span className="miniapp-pay-name" data-testid="pay-sheet-merchant">
                   {order.appName}
                 </span>
                 {order.mode === 'test' ? (
