@@ -170,6 +170,29 @@ describe('mini-app isolation in the browser', () => {
     expect((await asked).result).toEqual({ granted: ['profile'] });
     expect(await alice.call('GET', `/v1/miniapps/${appA.app.id}/scopes`)).toEqual({ granted: ['profile'] });
 
+    // The "…" menu: About shows the app; Permissions lists the grant and revokes it.
+    await page.getByTestId('miniapp-more').click();
+    await page.getByTestId('miniapp-menu-about').click();
+    expect(
+      await Promise.all(
+        ['about-name', 'about-origin', 'about-description'].map((id) => page.getByTestId(id).textContent()),
+      ),
+    ).toEqual(['Fixture A', origins.a, 'The first fixture app']);
+    await page.getByTestId('about-sheet-close').click();
+    await page.getByTestId('miniapp-more').click();
+    await page.getByTestId('miniapp-menu-permissions').click();
+    const permission = page.getByTestId('permission');
+    expect(await permission.getAttribute('data-scope')).toBe('profile');
+    await permission.getByTestId('permission-revoke').click();
+    await page.getByTestId('permissions-none').waitFor();
+    expect(await alice.call('GET', `/v1/miniapps/${appA.app.id}/scopes`)).toEqual({ granted: [] });
+    await page.getByTestId('permissions-sheet-close').click();
+    // Asked again after the revoke, the user refuses: permission_denied, nothing granted.
+    const refused = frame.evaluate(() => window.call('auth.requestScopes', { scopes: ['profile'] }));
+    await page.getByTestId('consent-deny').click();
+    expect((await refused).error?.data.code).toBe('permission_denied');
+    expect(await alice.call('GET', `/v1/miniapps/${appA.app.id}/scopes`)).toEqual({ granted: [] });
+
     // Storage is per app: A keeps a value.
     expect(await call(frame, 'storage.set', { key: 'secret', value: { note: 'only A' } })).toMatchObject({
       result: {},
