@@ -1,4 +1,4 @@
-import type { CreateOrderResponse, Order, Refund, WalletSummary } from '@jiaozi/protocol';
+import type { CreateOrderResponse, FamilyGrant, Order, Refund, WalletSummary } from '@jiaozi/protocol';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../kernel/ids.js';
@@ -103,6 +103,37 @@ describe('mini-app payment races on Postgres', () => {
       .where('body', 'like', `%${created.id}%`)
       .execute();
     expect(events.map((e) => e.type)).toEqual(['order.paid']);
+  });
+
+  it('20 concurrent pays of one order through a family-pay grant: one payment, counted once', async () => {
+    const [granter, kid] = [await user(), await user()];
+    const req = ok<{ id: string }>(
+      await granter.request('POST', '/v1/friend-requests', { id: newId(), to: { userId: kid.userId } }),
+      201,
+    );
+    ok(await kid.request('POST', `/v1/friend-requests/${req.id}/accept`));
+    await t.services.wallet.operatorCredit(granter.userId, 100_000n, 'test');
+    const grant = ok<FamilyGrant>(
+      await granter.request('POST', '/v1/family-pay/grants', {
+        id: newId(),
+        granteeId: kid.userId,
+        monthlyLimitMinor: 50_000,
+      }),
+      201,
+    );
+    ok(await kid.request('POST', `/v1/family-pay/grants/${grant.id}/accept`));
+    const { paymentToken } = await order(kid, 3_000);
+    const responses = await Promise.all(
+      [...Array(20)].map(() =>
+        kid.request('POST', `/v1/miniapps/payments/${paymentToken}/pay`, { pin: PIN, grantId: grant.id }),
+      ),
+    );
+    expect(tally(responses)).toEqual({ '200': 1, '409 order_already_paid': 19 });
+    expect(await balance(granter)).toBe(97_000);
+    const after = ok<FamilyGrant>(await granter.request('GET', `/v1/family-pay/grants/${grant.id}`));
+    expect(after.usedThisMonthMinor).toBe(3_000);
+    const summary = ok<WalletSummary>(await granter.request('GET', '/v1/wallet'));
+    expect(summary.limits.dailyOutflowUsedMinor).toBe(3_000);
   });
 
   it('20 concurrent 5.00 refunds of a 60.00 payment: exactly 12 go through', async () => {
