@@ -335,6 +335,20 @@ describe('paying an order', () => {
     expect(paidEvents[0]?.data).toEqual({ order: got });
   });
 
+  it('refuses payments to a suspended app', async () => {
+    const app = await t.services.miniapps.registerApproved(dev.userId, {
+      name: 'Soon gone',
+      description: 'x',
+      origin: 'http://localhost:15604',
+      scopes: [],
+    });
+    const { paymentToken } = await createOrder(alice, 100, {}, app);
+    await t.services.miniapps.suspend(app.app.id, 'fraud');
+    const before = await balanceOf(alice);
+    expectError(await pay(alice, paymentToken), 403, 'app_not_active');
+    expect(await balanceOf(alice)).toBe(before);
+  });
+
   it('refuses a payment the wallet cannot cover, moving nothing', async () => {
     const poor = await user();
     await t.services.wallet.operatorCredit(poor.userId, 500n, 'test');

@@ -38,6 +38,7 @@ export const paymentErrors = {
     'not_found',
     'grant_use_not_allowed',
     'grant_limit_exceeded',
+    'app_not_active',
   ],
   deliveries: ['not_found'],
   resend: ['not_found', 'webhook_url_missing'],

@@ -439,8 +439,13 @@ export class PaymentsService {
         maxMinor: wire(limitsFor(user.kyc_tier).singleTransferMaxMinor),
       });
     }
-    await this.identity.verifyPin(userId, input.pin, meta);
     const app = await this.#app(row.app_id);
+    if (app.status === 'suspended' || app.status === 'rejected') {
+      throw new DomainError('app_not_active', `The app is ${app.status}: it cannot take payments.`, {
+        status: app.status,
+      });
+    }
+    await this.identity.verifyPin(userId, input.pin, meta);
     const merchant = await this.merchantAccount(row.app_id, row.mode);
     const transferId = newId(this.clock);
     const userData = {
