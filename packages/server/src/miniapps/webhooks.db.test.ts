@@ -350,9 +350,41 @@ describe('webhook delivery (acceptance 2)', () => {
       await paidOrder(10 + i);
     }
     await t.services.jobs.runDue();
-    const all = await deliveries();
-    const ids = all.map((d) => d.id);
+    // Orders closed at once make one event each: enough for more than one page of 50.
+    const openid = await t.services.miniapps.openidFor(shop.app.id, alice.userId);
+    for (let i = 0; i < 50; i++) {
+      clock.advance(1);
+      const { order } = ok<CreateOrderResponse>(
+        await merchant(
+          'POST',
+          '/v1/merchant/orders',
+          { openid, amountMinor: 1, currency: 'CNY', description: 'x' },
+          newId(),
+        ),
+        201,
+      );
+      ok(await merchant('POST', `/v1/merchant/orders/${order.id}/close`));
+    }
+    const url = `/v1/developer/apps/${shop.app.id}/deliveries`;
+    const first = ok<WebhookDeliveryList>(await dev.request('GET', url));
+    expect(first.deliveries).toHaveLength(50);
+    expect(first.nextCursor).toBe(first.deliveries[49]?.id);
+    const ids: string[] = first.deliveries.map((d) => d.id);
+    let cursor = first.nextCursor;
+    while (cursor) {
+      const page = ok<WebhookDeliveryList>(await dev.request('GET', `${url}?cursor=${cursor}`));
+      ids.push(...page.deliveries.map((d) => d.id));
+      cursor = page.nextCursor;
+    }
+    const total = await t.database.db
+      .selectFrom('miniapp_webhook_deliveries')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('app_id', '=', shop.app.id)
+      .executeTakeFirstOrThrow();
+    expect(ids).toHaveLength(Number(total.n));
+    expect(new Set(ids).size).toBe(ids.length);
     expect([...ids].sort().reverse()).toEqual(ids);
+    expect(first.deliveries[0]?.eventType).toBe('order.closed');
     expectError(
       await dev.request('GET', `/v1/developer/apps/${shop.app.id}/deliveries?cursor=nonsense`),
       400,
