@@ -67,6 +67,8 @@ export function App() {
     try {
       await task();
     } catch (error) {
+      // An expired session: the next action logs in again.
+      if (error instanceof RestaurantsApiError && error.code === 'unauthenticated') setSession(null);
       setNotice(message(error));
     } finally {
       setBusy(false);

@@ -28,6 +28,10 @@ import { JsonStore } from './store.js';
 
 export const REVIEW_TEXT_MAX_CHARS = 1000;
 const PROCESSED_EVENTS_KEPT = 2000;
+/** A session lasts this long; the app logs in again (silently) after it. */
+export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+/** Sessions kept at most; the oldest go first. */
+const SESSIONS_KEPT = 10_000;
 
 export interface RestaurantsOptions {
   jiaoziUrl: string;
@@ -118,7 +122,9 @@ export async function createRestaurants(options: RestaurantsOptions): Promise<Re
   const session = (request: ApiRequest): Session => {
     const token = bearer(request);
     const found = token === undefined ? undefined : store.data.sessions[token];
-    if (found === undefined) throw new HttpError(401, 'unauthenticated', 'Log in first.');
+    if (found === undefined || Date.parse(found.createdAt) + SESSION_TTL_MS <= Date.now()) {
+      throw new HttpError(401, 'unauthenticated', 'Log in first.');
+    }
     return found;
   };
   const restaurant = (id: string | undefined): RestaurantInfo => {
@@ -167,6 +173,7 @@ export async function createRestaurants(options: RestaurantsOptions): Promise<Re
     const token = randomBytes(24).toString('base64url');
     const displayName = exchanged.profile?.displayName ?? null;
     await store.update((state) => {
+      pruneSessions(state.sessions);
       state.sessions[token] = { openid: exchanged.openid, displayName, createdAt: new Date().toISOString() };
     });
     const body: SessionResponse = { token, openid: exchanged.openid, displayName };
@@ -360,6 +367,15 @@ function applyEvent(state: RestaurantsState, event: WebhookEvent): void {
 function publicPurchase(purchase: StoredPurchase): VoucherPurchase {
   const { openid: _openid, paymentOrderId: _order, ...rest } = purchase;
   return structuredClone(rest);
+}
+
+/** Drops expired sessions, and the oldest beyond the cap. */
+function pruneSessions(sessions: Record<string, Session>): void {
+  const now = Date.now();
+  const live = Object.entries(sessions).filter(([, s]) => Date.parse(s.createdAt) + SESSION_TTL_MS > now);
+  live.sort(([, a], [, b]) => a.createdAt.localeCompare(b.createdAt));
+  const kept = new Set(live.slice(Math.max(0, live.length - (SESSIONS_KEPT - 1))).map(([token]) => token));
+  for (const token of Object.keys(sessions)) if (!kept.has(token)) delete sessions[token];
 }
 
 async function merchantCall<T>(call: () => Promise<T>): Promise<T> {

@@ -92,6 +92,8 @@ export function App() {
     try {
       await task();
     } catch (error) {
+      // An expired session: the next action logs in again.
+      if (error instanceof ShopApiError && error.code === 'unauthenticated') setSession(null);
       setNotice(message(error));
     } finally {
       setBusy(false);

@@ -25,6 +25,10 @@ import { JsonStore } from './store.js';
 export const CART_LINES_MAX = 20;
 export const LINE_QUANTITY_MAX = 99;
 const PROCESSED_EVENTS_KEPT = 2000;
+/** A session lasts this long; the app logs in again (silently) after it. */
+export const SESSION_TTL_MS = 7 * 24 * 3600 * 1000;
+/** Sessions kept at most; the oldest go first. */
+const SESSIONS_KEPT = 10_000;
 
 export interface ShopOptions {
   /** The Jiaozi server. */
@@ -85,7 +89,9 @@ export async function createShop(options: ShopOptions): Promise<Shop> {
   const session = (request: ApiRequest): Session => {
     const token = bearer(request);
     const found = token === undefined ? undefined : store.data.sessions[token];
-    if (found === undefined) throw new HttpError(401, 'unauthenticated', 'Log in first.');
+    if (found === undefined || Date.parse(found.createdAt) + SESSION_TTL_MS <= Date.now()) {
+      throw new HttpError(401, 'unauthenticated', 'Log in first.');
+    }
     return found;
   };
   const ownOrder = (request: ApiRequest, openid: string): StoredOrder => {
@@ -111,6 +117,7 @@ export async function createShop(options: ShopOptions): Promise<Shop> {
     const token = randomBytes(24).toString('base64url');
     const displayName = exchanged.profile?.displayName ?? null;
     await store.update((state) => {
+      pruneSessions(state.sessions);
       state.sessions[token] = { openid: exchanged.openid, displayName, createdAt: new Date().toISOString() };
     });
     const body: SessionResponse = { token, openid: exchanged.openid, displayName };
@@ -327,6 +334,15 @@ function addRefund(order: StoredOrder, refund: ShopRefund): void {
 function publicOrder(order: StoredOrder): ShopOrder {
   const { openid: _openid, paymentToken: _token, ...rest } = order;
   return structuredClone(rest);
+}
+
+/** Drops expired sessions, and the oldest beyond the cap. */
+function pruneSessions(sessions: Record<string, Session>): void {
+  const now = Date.now();
+  const live = Object.entries(sessions).filter(([, s]) => Date.parse(s.createdAt) + SESSION_TTL_MS > now);
+  live.sort(([, a], [, b]) => a.createdAt.localeCompare(b.createdAt));
+  const kept = new Set(live.slice(Math.max(0, live.length - (SESSIONS_KEPT - 1))).map(([token]) => token));
+  for (const token of Object.keys(sessions)) if (!kept.has(token)) delete sessions[token];
 }
 
 /** Merchant API errors reach the app with their code; a 5xx of Jiaozi is a 502 of the shop. */
