@@ -201,6 +201,33 @@ describe('creating orders', () => {
 
   it('refuses bad requests with precise codes', async () => {
     const body = { openid: await openid(shop, alice), amountMinor: 100, currency: 'CNY', description: 'Tea' };
+    // A key names one request of one kind: an order's key cannot be reused for a refund.
+    const key = newId();
+    const made = ok<CreateOrderResponse>(
+      await merchant(shop.liveSecret, 'POST', '/v1/merchant/orders', body, key),
+      201,
+    );
+    expectError(
+      await merchant(
+        shop.liveSecret,
+        'POST',
+        `/v1/merchant/orders/${made.order.id}/refunds`,
+        { amountMinor: 1 },
+        key,
+      ),
+      409,
+      'idempotency_conflict',
+    );
+    expectError(
+      await merchant(shop.liveSecret, 'POST', '/v1/merchant/orders', body, 'has space'),
+      400,
+      'idempotency_key_missing',
+    );
+    expectError(
+      await merchant(shop.liveSecret, 'GET', '/v1/merchant/events?after=bogus'),
+      400,
+      'invalid_request',
+    );
     expectError(
       await merchant(shop.liveSecret, 'POST', '/v1/merchant/orders', body),
       400,
