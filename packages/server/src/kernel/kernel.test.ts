@@ -47,6 +47,9 @@ describe('loadConfig', () => {
       jobRunner: true,
       mediaDir: undefined,
       mediaLinkTtlSeconds: 300,
+      demoMiniapps: true,
+      demoRestaurantsPort: 8091,
+      demoShopPort: 8092,
     });
   });
 
