@@ -167,6 +167,18 @@ describe('RpcClient', () => {
     expect([unsupported.code, unsupported.rpcCode]).toEqual(['unsupported', -32601]);
   });
 
+  it('names an error without data.code from its JSON-RPC code', async () => {
+    const host = rawHost((request) => ({
+      jsonrpc: '2.0',
+      id: request.id,
+      error: { code: request.method === 'ui.setTitle' ? -32602 : -32099, message: 'Bare.' },
+    }));
+    const client = new RpcClient(host.port);
+    open.push(client);
+    expect((await errorOf(client.call('ui.setTitle', { title: 'x' }))).code).toBe('invalid_params');
+    expect((await errorOf(client.call('device.scanQR', {}))).code).toBe('internal');
+  });
+
   it('ignores answers with unknown ids and messages that are not JSON-RPC', async () => {
     const host = rawHost((request) => {
       host.hostPort.postMessage({ jsonrpc: '2.0', id: 999, result: { value: 'stray' } });

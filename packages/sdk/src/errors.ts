@@ -1,4 +1,4 @@
-import type { BridgeErrorObject, JsonValue } from '@jiaozi/protocol';
+import { BRIDGE_ERRORS, type BridgeErrorObject, type JsonValue } from '@jiaozi/protocol';
 
 /**
  * A bridge call that failed. `code` is a bridge code (`unsupported`, `permission_denied`,
@@ -19,8 +19,10 @@ export class BridgeError extends Error {
     super(message);
   }
 
+  /** From a JSON-RPC error; one without `data.code` is named from its JSON-RPC code. */
   static fromObject(error: BridgeErrorObject): BridgeError {
-    const code = typeof error.data?.code === 'string' ? error.data.code : 'internal';
+    const byRpc = Object.entries(BRIDGE_ERRORS).find(([, rpc]) => rpc === error.code)?.[0];
+    const code = typeof error.data?.code === 'string' ? error.data.code : (byRpc ?? 'internal');
     return new BridgeError(code, error.message, error.code, error.data?.details);
   }
 }
