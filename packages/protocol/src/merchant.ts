@@ -196,8 +196,8 @@ export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 /**
  * Seconds between the attempts after the first (which runs at once): about 5 s, 5 min,
- * 30 min, 2 h, 5 h, 10 h, 10 h, 14 h — 9 attempts in all, the last about 41.6 hours after
- * the first; the delivery then fails. Each attempt is a durable job.
+ * 30 min, 2 h, 5 h, 10 h, 10 h, 14 h, 14 h, 16 h — 11 attempts in all, the last about
+ * 71.6 hours (3 days) after the first; the delivery then fails. Each attempt is a durable job.
  */
 export const WEBHOOK_RETRY_DELAYS_SECONDS: readonly number[] = [
   5,
@@ -208,6 +208,8 @@ export const WEBHOOK_RETRY_DELAYS_SECONDS: readonly number[] = [
   10 * 3600,
   10 * 3600,
   14 * 3600,
+  14 * 3600,
+  16 * 3600,
 ];
 
 /**

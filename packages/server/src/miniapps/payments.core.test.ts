@@ -199,15 +199,16 @@ describe('idempotency', () => {
 });
 
 describe('webhook retry schedule', () => {
-  it('retries at 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h and 14 h, then gives up', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map(retryDelaySeconds)).toEqual([
-      5, 300, 1800, 7200, 18_000, 36_000, 36_000, 50_400,
+  it('retries at 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, 14 h, 14 h and 16 h, then gives up', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(retryDelaySeconds)).toEqual([
+      5, 300, 1800, 7200, 18_000, 36_000, 36_000, 50_400, 50_400, 57_600,
     ]);
-    expect(retryDelaySeconds(9)).toBeNull();
+    expect(retryDelaySeconds(11)).toBeNull();
     expect(retryDelaySeconds(100)).toBeNull();
-    expect(WEBHOOK_ATTEMPTS_MAX).toBe(9);
+    expect(WEBHOOK_ATTEMPTS_MAX).toBe(11);
+    // About three days from the first attempt to the last.
     const totalSeconds = WEBHOOK_RETRY_DELAYS_SECONDS.reduce((a, b) => a + b, 0);
-    expect(totalSeconds).toBe(149_705);
+    expect(totalSeconds).toBe(257_705);
     expect(() => retryDelaySeconds(0)).toThrow(RangeError);
   });
 
