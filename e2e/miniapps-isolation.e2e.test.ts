@@ -26,6 +26,7 @@ describe('mini-app isolation in the browser', () => {
   let appA: CreatedApp;
   let appB: CreatedApp;
   let alice: Caller;
+  let bob: Caller;
   let origins: { a: string; b: string; evil: string };
 
   beforeAll(async () => {
@@ -42,14 +43,16 @@ describe('mini-app isolation in the browser', () => {
     servers = [a, b, evil];
     origins = { a: a.origin, b: b.origin, evil: evil.origin };
     alice = await caller(t, 'alice');
-    const bob = await caller(t, 'bob');
-    appA = await registerApproved(bob, alice, {
+    bob = await caller(t, 'bob');
+    // Carol develops both apps (bob pays through a family card below: he must not be the merchant).
+    const carol = await caller(t, 'carol');
+    appA = await registerApproved(carol, alice, {
       name: 'Fixture A',
       description: 'The first fixture app',
       origin: a.origin,
       scopes: ['profile'],
     });
-    appB = await registerApproved(bob, alice, {
+    appB = await registerApproved(carol, alice, {
       name: 'Fixture B',
       description: 'The second fixture app',
       origin: b.origin,
@@ -269,10 +272,62 @@ describe('mini-app isolation in the browser', () => {
     const again = await call(frame, 'pay.requestPayment', { paymentToken });
     expect(again.error?.data.code).toBe('order_already_paid');
 
+    // With a family card from bob, alice may pay through it: bob's wallet pays, hers does not move.
+    const grant = await bob.call<{ id: string }>('POST', '/v1/family-pay/grants', {
+      id: uuidv7(),
+      granteeId: alice.userId,
+      monthlyLimitMinor: 50_000,
+    });
+    await alice.call('POST', `/v1/family-pay/grants/${grant.id}/accept`);
+    const second = await merchantCall<CreateOrderResponse>(
+      t,
+      appA.liveSecret,
+      'POST',
+      '/v1/merchant/orders',
+      { openid: session.openid, amountMinor: 300, currency: 'CNY', description: 'Fixture order #2' },
+      { 'idempotency-key': uuidv7() },
+    );
+    const [aliceBefore, bobBefore] = [await balance(alice.userId), await balance(bob.userId)];
+    await frame.evaluate((token) => {
+      window.payAnswer = window.call('pay.requestPayment', { paymentToken: token });
+    }, second.paymentToken);
+    const source = page.getByTestId('pay-sheet-source');
+    await source.waitFor();
+    await source.selectOption(grant.id);
+    expect(await page.getByTestId('pay-sheet-amount').textContent()).toBe('¥3.00');
+    await page.getByTestId('pay-sheet-pay').click();
+    await page.getByTestId('pin-sheet-input').fill(DEMO_PIN);
+    await page.getByTestId('pin-sheet-submit').click();
+    expect((await frame.evaluate(() => window.payAnswer)).result).toEqual({
+      orderId: second.order.id,
+      status: 'paid',
+    });
+    expect([await balance(alice.userId), await balance(bob.userId)]).toEqual([aliceBefore, bobBefore - 300]);
+    // Closing the sheet without paying answers user_cancelled.
+    const third = await merchantCall<CreateOrderResponse>(
+      t,
+      appA.liveSecret,
+      'POST',
+      '/v1/merchant/orders',
+      { openid: session.openid, amountMinor: 100, currency: 'CNY', description: 'Fixture order #3' },
+      { 'idempotency-key': uuidv7() },
+    );
+    const cancelled = frame.evaluate(
+      (token) => window.call('pay.requestPayment', { paymentToken: token }),
+      third.paymentToken,
+    );
+    await page.getByTestId('pay-sheet-close').click();
+    expect((await cancelled).error?.data.code).toBe('user_cancelled');
+
     // App B sees none of A's storage, and A still has it.
     const frameB = await open(page, appB.app.id, origins.b);
     expect((await call(frameB, 'storage.get', { key: 'secret' })).result).toEqual({ value: null });
     await call(frameB, 'storage.set', { key: 'secret', value: 'B' });
+    // Discover puts the app used last first.
+    await page.goto(`${base}/discover`);
+    await expect
+      .poll(() => page.getByTestId('discover-app-name').allTextContents())
+      .toEqual(['Fixture B', 'Fixture A']);
     const frameA = await open(page, appA.app.id, origins.a);
     expect((await call(frameA, 'storage.get', { key: 'secret' })).result).toEqual({
       value: { note: 'only A' },
