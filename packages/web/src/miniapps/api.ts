@@ -55,10 +55,11 @@ export function miniApps(api: ApiClient) {
       api.request('DELETE', `${app(appId)}/storage/${seg(key)}`),
     share: (appId: string, body: ShareRequest): Promise<Message> =>
       api.request('POST', `${app(appId)}/shares`, body),
-    paymentPreview: (token: string): Promise<PaymentPreview> =>
-      api.request('GET', `/v1/miniapps/payments/${seg(token)}`),
-    pay: (token: string, body: PayOrderRequest): Promise<PayOrderResponse> =>
-      api.request('POST', `/v1/miniapps/payments/${seg(token)}/pay`, body),
+    /** The order behind a token, only if it is mine AND of this app (else `payment_not_found`). */
+    paymentPreview: (token: string, appId: string): Promise<PaymentPreview> =>
+      api.request('GET', `/v1/miniapps/payments/${seg(token)}?appId=${seg(appId)}`),
+    pay: (token: string, appId: string, body: PayOrderRequest): Promise<PayOrderResponse> =>
+      api.request('POST', `/v1/miniapps/payments/${seg(token)}/pay?appId=${seg(appId)}`, body),
 
     // ---------- Developer console ----------
     myApps: (): Promise<{ apps: DeveloperApp[] }> => api.request('GET', '/v1/developer/apps'),

@@ -10,6 +10,7 @@ import {
 import { type FormEvent, useState } from 'react';
 import { formatDateTime } from '../format.js';
 import { useI18n } from '../i18n/context.js';
+import { useLiveReload } from '../realtime/live.js';
 import { Link, navigate } from '../router.js';
 import { ROUTES } from '../routes.js';
 import { Spinner } from '../screens/wallet/common.js';
@@ -44,6 +45,8 @@ export function DeveloperScreen() {
   const { api } = useSession();
   const me = useMe();
   const apps = useLoad(() => miniApps(api).myApps(), [api]);
+  // An admin's verdict arrives live.
+  useLiveReload(['miniapps.'], apps.reload);
   const list = apps.data?.apps ?? [];
   return (
     <Page
@@ -289,6 +292,7 @@ export function DeveloperAppScreen({ appId }: { appId: string }) {
   const calls = miniApps(api);
   const app = useLoad(() => calls.myApp(appId), [api, appId]);
   const deliveries = useLoad(() => calls.deliveries(appId), [api, appId]);
+  useLiveReload(['miniapps.'], app.reload);
   const [shown, setShown] = useState<{ kind: MiniAppSecretKind; value: string } | null>(null);
   const [confirming, setConfirming] = useState<MiniAppSecretKind | null>(null);
   const [busy, setBusy] = useState<string | null>(null);

@@ -174,9 +174,9 @@ export function MiniAppHost({
         }));
         return { granted: asked.filter((s) => granted.includes(s)) };
       },
-      'pay.requestPayment': async ({ paymentToken }) => {
+      'pay.requestPayment': async ({ paymentToken }, { appId }) => {
         // The order comes from the server (never from the app); one that cannot be paid answers at once.
-        const preview = await calls.paymentPreview(paymentToken);
+        const preview = await calls.paymentPreview(paymentToken, appId);
         const closed = closedOrderCode(preview.status);
         if (closed !== null) throw new BridgeError(closed, `The order is ${preview.status}`);
         return ask((resolve, reject) => ({
@@ -403,6 +403,7 @@ export function MiniAppHost({
       {sheet?.kind === 'payment' ? (
         <PaymentSheet
           paymentToken={sheet.token}
+          appId={app.id}
           preview={sheet.preview}
           onPaid={(answer) => sheet.paid(answer.orderId)}
           onCancel={sheet.cancel}

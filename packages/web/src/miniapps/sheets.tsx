@@ -204,11 +204,14 @@ export function closedOrderCode(status: PaymentPreview['status']): string | null
 
 export function PaymentSheet({
   paymentToken,
+  appId,
   preview: order,
   onPaid,
   onCancel,
 }: {
   paymentToken: string;
+  /** The app of the frame that asked: a token of another app is refused by the server. */
+  appId: string;
   /** The server's order behind the token: the only source of what is shown and paid. */
   preview: PaymentPreview;
   onPaid: (answer: PayOrderResponse) => void;
@@ -308,7 +311,11 @@ export function PaymentSheet({
           amount={amount}
           length={config.limits.pinLength}
           onSubmit={async (pin) => {
-            paid.current = await miniApps(api).pay(paymentToken, source ? { pin, grantId: source } : { pin });
+            paid.current = await miniApps(api).pay(
+              paymentToken,
+              appId,
+              source ? { pin, grantId: source } : { pin },
+            );
           }}
           onFail={(caught) => {
             setPinOpen(false);
