@@ -323,6 +323,20 @@ describe('mini-app isolation in the browser', () => {
     const frameB = await open(page, appB.app.id, origins.b);
     expect((await call(frameB, 'storage.get', { key: 'secret' })).result).toEqual({ value: null });
     await call(frameB, 'storage.set', { key: 'secret', value: 'B' });
+    // B cannot pay (nor even see) an order of A with A's token: the app id comes from B's frame.
+    const fourth = await merchantCall<CreateOrderResponse>(
+      t,
+      appA.liveSecret,
+      'POST',
+      '/v1/merchant/orders',
+      { openid: session.openid, amountMinor: 100, currency: 'CNY', description: 'Fixture order #4' },
+      { 'idempotency-key': uuidv7() },
+    );
+    expect(
+      (await call(frameB, 'pay.requestPayment', { paymentToken: fourth.paymentToken })).error?.data.code,
+    ).toBe('payment_not_found');
+    expect(await page.getByTestId('pay-sheet').count()).toBe(0);
+
     // Discover puts the app used last first.
     await page.goto(`${base}/discover`);
     await expect
