@@ -210,7 +210,7 @@ export function isRecallNotice(message: Pick<Message, 'kind' | 'payload'>): bool
 /** A message's body in one line: its text, or what it holds (`[Photo]`, `[Voice] 0:05`). */
 export function bodyText(message: Pick<Message, 'kind' | 'payload' | 'text'>, t: T): string {
   if (message.kind === 'photo') return t('media.preview_photo');
-  if ((message.kind as string) === 'miniapp') {
+  if (message.kind === 'miniapp') {
     const title = typeof message.payload?.title === 'string' ? message.payload.title : '';
     return t('miniapps.preview_card', { title });
   }

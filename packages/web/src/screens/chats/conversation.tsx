@@ -660,7 +660,7 @@ function MessageItem({
     );
   }
 
-  const miniAppCard = (message.kind as string) === 'miniapp' ? cardPayloadOf(message.payload) : null;
+  const miniAppCard = message.kind === 'miniapp' ? cardPayloadOf(message.payload) : null;
   const cancel = () => {
     if (timer.current !== null) window.clearTimeout(timer.current);
     timer.current = null;
