@@ -4,10 +4,10 @@ import type { Browser, Frame, Page } from 'playwright-core';
 import QRCode from 'qrcode';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DEMO_PIN, seedDemo, seedDemoActivity } from '../packages/server/src/admin/demo.js';
+import { DEMO_PASSWORD, DEMO_PIN, seedDemo, seedDemoActivity } from '../packages/server/src/admin/demo.js';
 import { createTestApp, type TestApp } from '../packages/server/src/test/app.js';
 import { uuidv7 } from '../packages/web/src/wallet/ids.js';
-import { artifactPath, launchChromium, logInAsDemo } from './browser.js';
+import { artifactPath, launchChromium, logInAsDemo, phonePage } from './browser.js';
 import { FIXTURE_DIR, merchantCall, serveStatic } from './miniapps.js';
 
 /**
@@ -245,6 +245,16 @@ describe('the developer console and the simulator in the browser', () => {
     await expect
       .poll(() => alice.getByTestId('discover-app-name').allTextContents())
       .toEqual(['Console Fixture']);
+
+    // The simulator link `jiaozi dev` prints survives logging in.
+    const fresh = await phonePage(browser);
+    await fresh.goto(`${base}/dev/simulator?app=${appId}`);
+    await fresh.getByTestId('login-login').fill('bob');
+    await fresh.getByTestId('login-password').fill(DEMO_PASSWORD);
+    await fresh.getByTestId('login-submit').click();
+    await fresh.getByTestId('miniapp-host').waitFor();
+    expect(new URL(fresh.url()).pathname + new URL(fresh.url()).search).toBe(`/dev/simulator?app=${appId}`);
+    expect(await fresh.getByTestId('miniapp-host').getAttribute('data-app-id')).toBe(appId);
 
     const report = await t.services.ledger.verify();
     expect(report.problems).toEqual([]);
