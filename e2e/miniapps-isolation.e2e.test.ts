@@ -178,9 +178,11 @@ describe('mini-app isolation in the browser', () => {
     await page.getByTestId('miniapp-menu-about').click();
     expect(
       await Promise.all(
-        ['about-name', 'about-origin', 'about-description'].map((id) => page.getByTestId(id).textContent()),
+        ['about-name', 'about-developer', 'about-origin', 'about-description'].map((id) =>
+          page.getByTestId(id).textContent(),
+        ),
       ),
-    ).toEqual(['Fixture A', origins.a, 'The first fixture app']);
+    ).toEqual(['Fixture A', 'Carol Chen', origins.a, 'The first fixture app']);
     await page.getByTestId('about-sheet-close').click();
     await page.getByTestId('miniapp-more').click();
     await page.getByTestId('miniapp-menu-permissions').click();

@@ -31,6 +31,8 @@ export interface MiniAppSummary {
   iconUrl: string | null;
   /** Where the app is served from (`https://shop.example` — scheme, host, port; no path). */
   origin: string;
+  /** The developer's display name (`GET /v1/miniapps/:appId` only: the host's About sheet). */
+  developerName?: string;
 }
 
 /** A mini app as its developer (and an admin) see it. */

@@ -405,6 +405,8 @@ describe('review', () => {
       description: a.app.description,
       iconUrl: a.app.iconUrl,
       origin: a.app.origin,
+      // The host's About sheet names the developer (a new account's display name is its username).
+      developerName: dev.username,
     });
 
     const rejected = ok<DeveloperApp>(

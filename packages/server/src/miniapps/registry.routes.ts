@@ -28,6 +28,7 @@ const SummarySchema = Type.Object({
   description: Type.String(),
   iconUrl: Nullable(Type.String()),
   origin: Type.String(),
+  developerName: Type.Optional(Type.String()),
 });
 const DeveloperAppSchema = Type.Object({
   ...SummarySchema.properties,

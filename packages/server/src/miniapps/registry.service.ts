@@ -367,8 +367,11 @@ export class MiniAppRegistry {
     throw notFound();
   }
 
+  /** The app as the host shows it, with its developer's display name for the About sheet. */
   async summary(userId: string, appId: string): Promise<MiniAppSummary> {
-    return toSummary(await this.openable(userId, appId));
+    const row = await this.openable(userId, appId);
+    const developer = await this.identity.getUser(row.developer_id);
+    return { ...toSummary(row), developerName: developer.display_name };
   }
 
   /** A one-time code (5 minutes) the app's server exchanges for who the user is to it. */

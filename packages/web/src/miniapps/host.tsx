@@ -376,7 +376,11 @@ export function MiniAppHost({
         </HostSheet>
       ) : null}
       {panel === 'about' ? (
-        <AboutSheet app={app} developer={developer} onClose={() => setPanel(null)} />
+        <AboutSheet
+          app={app}
+          developer={developer ?? app.developerName ?? null}
+          onClose={() => setPanel(null)}
+        />
       ) : null}
       {panel === 'permissions' ? <PermissionsSheet app={app} onClose={() => setPanel(null)} /> : null}
       {panel === 'share' ? (
