@@ -111,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     latencyMinMs: Math.floor(config.bankLatencyMs / 4),
     latencyMaxMs: config.bankLatencyMs,
     failureRate: config.bankFailureRate,
+    currency: config.currency,
   });
   const wallet = new WalletService(database.db, clock, logger, ledger, identity, secrets, bank, {
     currency: config.currency,

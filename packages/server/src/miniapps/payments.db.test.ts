@@ -15,7 +15,7 @@ import type {
   WebhookEvent,
 } from '@jiaozi/protocol';
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../kernel/clock.js';
 import { newId } from '../kernel/ids.js';
 import { AccountCode } from '../ledger/ledger.service.js';
@@ -823,6 +823,88 @@ describe('settlement and the books', () => {
     const report = await t.services.ledger.verify();
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);
+  });
+
+  it('settles test money back to the test faucet at once, never through the bank', async () => {
+    const owner = await user();
+    const app = await t.services.miniapps.registerApproved(owner.userId, {
+      name: 'Sandbox',
+      description: 'Test settlements',
+      origin: 'http://localhost:15604',
+      scopes: [],
+    });
+    ok(
+      await owner.request('POST', '/v1/wallet/cards', {
+        bankName: 'ICBC',
+        cardNumber: GOOD_CARD,
+        holderName: 'Owner',
+      }),
+      201,
+    );
+    const payer = await user();
+    const order = await createOrder(payer, 9_000, {}, app, app.testSecret);
+    ok(await pay(payer, order.paymentToken));
+    const faucet = await t.services.ledger.accountByOwner(
+      AccountCode.testFaucet,
+      'system:test-faucet',
+      'XTS',
+    );
+    const faucetBefore = faucet ? faucet.creditsPosted - faucet.debitsPosted : 0n;
+    const ownerLiveBefore = await balanceOf(owner);
+    const payout = vi.spyOn(t.services.bank, 'payout');
+    try {
+      const settled = ok<Settlement>(
+        await merchant(app.testSecret, 'POST', '/v1/merchant/settlements', { amountMinor: 7_000 }, newId()),
+        201,
+      );
+      expect(settled).toMatchObject({
+        mode: 'test',
+        currency: 'XTS',
+        amountMinor: 7_000,
+        status: 'succeeded',
+        destination: 'ICBC ••1111',
+        failureReason: null,
+      });
+      expect(settled.completedAt).toBe(settled.createdAt);
+      await t.services.bank.idle();
+      expect(payout).not.toHaveBeenCalled();
+    } finally {
+      payout.mockRestore();
+    }
+    expect(await merchantBalance(app.testSecret)).toEqual({
+      mode: 'test',
+      currency: 'XTS',
+      balanceMinor: 2_000,
+      availableMinor: 2_000,
+      pendingSettlementMinor: 0,
+    });
+    const faucetAfter = await t.services.ledger.accountByOwner(
+      AccountCode.testFaucet,
+      'system:test-faucet',
+      'XTS',
+    );
+    expect(faucetAfter && faucetAfter.creditsPosted - faucetAfter.debitsPosted).toBe(faucetBefore + 7_000n);
+    // No live money moved: no live merchant account, the developer's wallet untouched.
+    expect(await t.services.ledger.accountByOwner(AccountCode.merchant, app.app.id, 'CNY')).toBeUndefined();
+    expect(await balanceOf(owner)).toBe(ownerLiveBefore);
+    const events = await allEvents(app.testSecret);
+    expect(events.map((e) => e.type)).toEqual(['order.paid', 'settlement.succeeded']);
+    const event = events[1];
+    expect(event?.type === 'settlement.succeeded' && event.data.settlement).toMatchObject({
+      status: 'succeeded',
+      currency: 'XTS',
+      amountMinor: 7_000,
+    });
+    // The bank itself refuses to pay out anything but the live currency.
+    expect(() =>
+      t.services.bank.payout({
+        operationId: newId(),
+        cardToken: 'sim_x_1111',
+        amountMinor: 1n,
+        currency: 'XTS',
+      }),
+    ).toThrow('a bank payout is in CNY, not XTS');
+    expect((await t.services.ledger.verify()).problems).toEqual([]);
   });
 
   it('refuses refunds more than 365 days after payment', async () => {

@@ -712,6 +712,8 @@ export class PaymentsService {
   /**
    * Pays money of the merchant account out to the developer's newest bank card, the way a
    * wallet withdrawal does: held now, posted when the bank confirms, released if it fails.
+   * A test settlement never reaches the bank: its XTS goes back to the test faucet at once,
+   * in the transaction that records it succeeded and writes `settlement.succeeded`.
    */
   async settle(
     caller: MerchantCaller,
@@ -737,10 +739,11 @@ export class PaymentsService {
     assert(outside, 'the bank settlement account was opened by the wallet');
     const holdId = newId(this.clock);
     const id = `stl_${holdId}`;
+    const test = caller.mode === 'test';
     try {
       await this.db.transaction().execute(async (trx) => {
         await this.#claim(trx, caller, replay.key, fingerprint, 'settlement', id);
-        const hold = plainTransfer(
+        const transfer = plainTransfer(
           holdId,
           merchant.id,
           outside.id,
@@ -751,30 +754,46 @@ export class PaymentsService {
             appId: app.id,
             settlementId: id,
           },
-          { flags: TransferFlag.pending, timeoutSeconds: limits.withdrawalHoldSeconds },
+          test ? {} : { flags: TransferFlag.pending, timeoutSeconds: limits.withdrawalHoldSeconds },
         );
-        const [result] = await this.ledger.applyInTransaction(trx, [hold]);
+        const [result] = await this.ledger.applyInTransaction(trx, [transfer]);
         okTransfer(result, 'merchant_insufficient_funds');
-        await this.repo.insertSettlement(trx, {
+        const now = this.clock.now();
+        const row: SettlementRow = {
           id,
           app_id: app.id,
           mode: caller.mode,
           amount,
           currency,
-          status: 'pending',
+          status: test ? 'succeeded' : 'pending',
           card_id: card.id,
           destination: card.label,
           hold_transfer_id: holdId,
           failure_reason: null,
-          created_at: this.clock.now(),
-          completed_at: null,
-        });
+          created_at: now,
+          completed_at: test ? now : null,
+        };
+        await this.repo.insertSettlement(trx, row);
+        if (test) {
+          await this.webhooks.writeEvent(trx, app, caller.mode, 'settlement.succeeded', {
+            settlement: toSettlement(row),
+          });
+        }
       });
     } catch (error) {
       if (error instanceof KeyTaken) return this.settle(caller, key, input);
       throw error;
     }
-    await this.gateway.payout({ operationId: holdId, cardToken: card.token, amountMinor: amount, currency });
+    if (!test) {
+      // Only live money ever reaches the bank.
+      assert(currency === this.options.currency, 'a bank payout is in the live currency');
+      await this.gateway.payout({
+        operationId: holdId,
+        cardToken: card.token,
+        amountMinor: amount,
+        currency,
+      });
+    }
     return this.#settlementById(id);
   }
 
