@@ -198,6 +198,27 @@ describe('mini-app isolation in the browser', () => {
     expect((await refused).error?.data.code).toBe('permission_denied');
     expect(await alice.call('GET', `/v1/miniapps/${appA.app.id}/scopes`)).toEqual({ granted: [] });
 
+    // The host's own Share (from the "…" menu) posts a card of the app into a chat.
+    await page.getByTestId('miniapp-more').click();
+    await page.getByTestId('miniapp-menu-share').click();
+    await page.getByTestId('share-target').filter({ hasText: 'Bob Li' }).click();
+    await page.getByTestId('miniapp-notice').waitFor();
+    const { conversations } = await bob.call<{
+      conversations: { peerId: string | null; lastMessage: { kind: string; payload: unknown } | null }[];
+    }>('GET', '/v1/conversations');
+    const withAlice = conversations.find((c) => c.peerId === alice.userId);
+    expect([withAlice?.lastMessage?.kind, withAlice?.lastMessage?.payload]).toEqual([
+      'miniapp',
+      {
+        appId: appA.app.id,
+        appName: 'Fixture A',
+        iconUrl: null,
+        title: 'Fixture checkout',
+        path: '/',
+        description: 'The first fixture app',
+      },
+    ]);
+
     // Storage is per app: A keeps a value.
     expect(await call(frame, 'storage.set', { key: 'secret', value: { note: 'only A' } })).toMatchObject({
       result: {},
