@@ -311,19 +311,28 @@ export class PaymentsRepository {
   /**
    * Logs an attempt under the next number and applies its outcome to the delivery in one
    * transaction: a success ends the delivery; a scheduled failure sets the next attempt or
-   * (past the schedule) fails it; a manual failure leaves the schedule as it was.
+   * (past the schedule) fails it; a manual failure leaves the schedule as it was. A delivery
+   * already succeeded stays so (a scheduled attempt may finish after a manual resend did):
+   * the late attempt is only logged.
    */
   async recordAttempt(
     attempt: Omit<AttemptRow, 'number'>,
     outcome: { status: 'pending' | 'succeeded' | 'failed'; nextAttemptAt: Date | null } | null,
   ): Promise<DeliveryRow> {
     return this.db.transaction().execute(async (trx) => {
+      const current = await trx
+        .selectFrom('miniapp_webhook_deliveries')
+        .select('status')
+        .where('id', '=', attempt.delivery_id)
+        .forUpdate()
+        .executeTakeFirstOrThrow();
+      const apply = outcome !== null && current.status !== 'succeeded';
       const bumped = await trx
         .updateTable('miniapp_webhook_deliveries')
         .set({
           attempt_count: sql<number>`attempt_count + 1`,
           last_attempt_at: attempt.started_at,
-          ...(outcome ? { status: outcome.status, next_attempt_at: outcome.nextAttemptAt } : {}),
+          ...(apply ? { status: outcome.status, next_attempt_at: outcome.nextAttemptAt } : {}),
         })
         .where('id', '=', attempt.delivery_id)
         .returningAll()

@@ -36,19 +36,24 @@ interface Received {
 class Endpoint {
   received: Received[] = [];
   script: number[] = [];
+  /** When set, the next request waits for it before it is answered. */
+  hold: Promise<void> | null = null;
   readonly server: Server;
 
   constructor() {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
+      const status = this.script.shift() ?? 200;
+      const hold = this.hold;
+      this.hold = null;
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', async () => {
         this.received.push({
           headers: req.headers,
           body: Buffer.concat(chunks).toString('utf8'),
           at: clock.now(),
         });
-        const status = this.script.shift() ?? 200;
+        await hold;
         if (status === 302) {
           res.writeHead(302, { location: `${this.url}/elsewhere` }).end();
           return;
@@ -390,6 +395,43 @@ describe('webhook delivery (acceptance 2)', () => {
       400,
       'invalid_request',
     );
+  });
+
+  it('keeps a delivery a resend delivered when a slower scheduled attempt then fails', async () => {
+    // Deliveries due from earlier tests go first.
+    await t.services.jobs.runDue();
+    endpoint.received = [];
+    let release = () => {};
+    endpoint.hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    endpoint.script = [500];
+    const arrived = new Promise<void>((resolve) => endpoint.server.once('request', () => resolve()));
+    const order = await paidOrder(500);
+    // The scheduled attempt reaches the endpoint, which holds its answer (a 500) back.
+    const scheduled = t.services.jobs.runDue();
+    await arrived;
+    const [delivery] = await deliveries();
+    expect(delivery?.status).toBe('pending');
+    const resent = ok<{ delivery: WebhookDelivery }>(
+      await dev.request('POST', `/v1/developer/apps/${shop.app.id}/deliveries/${delivery?.id}/resend`),
+    );
+    expect(resent.delivery).toMatchObject({ status: 'succeeded', attemptCount: 1 });
+    release();
+    await scheduled;
+    const [after] = await deliveries();
+    expect(after?.id).toBe(delivery?.id);
+    expect(JSON.parse(endpoint.received[0]?.body ?? '{}').data.order.id).toBe(order.id);
+    // The late failure is logged, but the delivery stays delivered and is not retried.
+    expect(after).toMatchObject({ status: 'succeeded', attemptCount: 2, nextAttemptAt: null });
+    expect(after?.attempts.map((a) => [a.manual, a.responseStatus])).toEqual([
+      [true, 200],
+      [false, 500],
+    ]);
+    clock.advance(3600_000);
+    await t.services.jobs.runDue();
+    const [later] = await deliveries();
+    expect(later).toMatchObject({ id: delivery?.id, status: 'succeeded', attemptCount: 2 });
   });
 
   it('refuses a resend when the app no longer has a webhook URL', async () => {

@@ -124,7 +124,7 @@ export class WebhookService {
     const ok = isDelivered(result.status);
     const delay = ok ? null : retryDelaySeconds(scheduled);
     const nextAttemptAt = delay === null ? null : new Date(this.clock.now().getTime() + delay * 1000);
-    await this.repo.recordAttempt(
+    const updated = await this.repo.recordAttempt(
       {
         delivery_id: delivery.id,
         url: delivery.url,
@@ -137,13 +137,15 @@ export class WebhookService {
       },
       { status: ok ? 'succeeded' : nextAttemptAt ? 'pending' : 'failed', nextAttemptAt },
     );
+    // A resend may have delivered it while this attempt was out: then it is done.
+    const again = updated.status === 'pending' ? nextAttemptAt : null;
     if (!ok) {
       this.logger.info(
         { deliveryId: delivery.id, eventId: event.id, attempt: scheduled, error: result.error },
-        nextAttemptAt ? 'webhook not delivered; it will be retried' : 'webhook not delivered; giving up',
+        again ? 'webhook not delivered; it will be retried' : 'webhook not delivered; no retry',
       );
     }
-    return nextAttemptAt ? { runAgainAt: nextAttemptAt } : undefined;
+    return again ? { runAgainAt: again } : undefined;
   }
 
   async #post(url: string, eventId: string, body: string, secret: string): Promise<AttemptResult> {
