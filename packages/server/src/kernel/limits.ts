@@ -273,5 +273,5 @@ export const webhookDeliveriesPageMax = 50;
 export const webhookTimeoutSeconds = 10;
 /** Bytes of an endpoint's answer kept in the delivery log. */
 export const webhookResponseBodyMaxBytes = 2 * 1024;
-/** Attempts kept and shown per delivery (the schedule makes 9; resends add to it). */
+/** Attempts kept and shown per delivery (the schedule makes 11; resends add to it). */
 export const webhookAttemptsShownMax = 50;
