@@ -447,6 +447,39 @@ describe('paying an order', () => {
   });
 });
 
+describe('paying through a family card', () => {
+  it('refuses a family card whose granter made the app: they would pay their own app', async () => {
+    const kid = await user();
+    await befriend(dev, kid);
+    await t.services.wallet.operatorCredit(dev.userId, 10_000n, 'test');
+    const grant = ok<FamilyGrant>(
+      await dev.request('POST', '/v1/family-pay/grants', {
+        id: newId(),
+        granteeId: kid.userId,
+        monthlyLimitMinor: 5_000,
+      }),
+      201,
+    );
+    ok(await kid.request('POST', `/v1/family-pay/grants/${grant.id}/accept`));
+    const devBefore = await balanceOf(dev);
+    const merchantBefore = await merchantBalance();
+    const { order, paymentToken } = await createOrder(kid, 1_000);
+    const res = await pay(kid, paymentToken, { pin: PIN, grantId: grant.id });
+    expectError(res, 400, 'cannot_pay_self');
+    expect(res.json().error.message).toBe(
+      "This family card's granter made this app: their card cannot pay their own app. Pay from your wallet instead.",
+    );
+    expect(await balanceOf(dev)).toBe(devBefore);
+    expect(await merchantBalance()).toEqual(merchantBefore);
+    expect(ok<Order>(await merchant(shop.liveSecret, 'GET', `/v1/merchant/orders/${order.id}`)).status).toBe(
+      'open',
+    );
+    expect(
+      ok<FamilyGrant>(await dev.request('GET', `/v1/family-pay/grants/${grant.id}`)).usedThisMonthMinor,
+    ).toBe(0);
+  });
+});
+
 describe('PIN and KYC limits', () => {
   it('locks payments after 5 wrong PINs, moving nothing', async () => {
     const dave = await user();

@@ -38,6 +38,7 @@ export const paymentErrors = {
     'not_found',
     'grant_use_not_allowed',
     'grant_limit_exceeded',
+    'cannot_pay_self',
     'app_not_active',
   ],
   deliveries: ['not_found'],

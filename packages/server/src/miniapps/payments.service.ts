@@ -476,24 +476,35 @@ export class PaymentsService {
     };
     if (input.grantId !== undefined) {
       const { from: _payer, ...grantUserData } = userData;
-      await this.family.chargeForMerchant(
-        {
-          grantId: input.grantId,
-          granteeId: userId,
-          merchantId: app.developer_id,
-          transferId,
-          amountMinor: amount,
-          note: row.description,
-          merchantName: app.name,
-          creditAccountId: merchant.id,
-          // The granter pays: family pay names them as `from`.
-          userData: grantUserData,
-        },
-        {
-          before: (trx) => this.#lockPayable(trx, row.id),
-          after: (trx, transfer) => markPaid(trx, transfer, 'family_grant'),
-        },
-      );
+      await this.family
+        .chargeForMerchant(
+          {
+            grantId: input.grantId,
+            granteeId: userId,
+            merchantId: app.developer_id,
+            transferId,
+            amountMinor: amount,
+            note: row.description,
+            merchantName: app.name,
+            creditAccountId: merchant.id,
+            // The granter pays: family pay names them as `from`.
+            userData: grantUserData,
+          },
+          {
+            before: (trx) => this.#lockPayable(trx, row.id),
+            after: (trx, transfer) => markPaid(trx, transfer, 'family_grant'),
+          },
+        )
+        .catch((error: unknown) => {
+          // Refused before anything is written: the granter made this app.
+          if (error instanceof DomainError && error.code === 'cannot_pay_self') {
+            throw new DomainError(
+              'cannot_pay_self',
+              "This family card's granter made this app: their card cannot pay their own app. Pay from your wallet instead.",
+            );
+          }
+          throw error;
+        });
     } else {
       const from = await this.#payingAccount(userId, row.mode);
       const live = row.mode === 'live';
