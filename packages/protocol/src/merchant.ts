@@ -261,7 +261,7 @@ export interface WebhookDeliveryList {
   nextCursor: string | null;
 }
 
-/** `GET /v1/miniapps/payments/:paymentToken`: what the host's payment sheet shows. */
+/** `GET /v1/miniapps/payments/:paymentToken?appId=` (the frame's app, required): what the host's payment sheet shows. */
 export interface PaymentPreview {
   orderId: string;
   appId: string;
@@ -275,7 +275,7 @@ export interface PaymentPreview {
   mode: MerchantMode;
 }
 
-/** `POST /v1/miniapps/payments/:paymentToken/pay`. */
+/** `POST /v1/miniapps/payments/:paymentToken/pay?appId=` (the frame's app, required). */
 export interface PayOrderRequest {
   pin: string;
   /** Pay through this family-pay grant (live mode only) instead of the user's own wallet. */

@@ -84,7 +84,7 @@ describe('mini-app payment races on Postgres', () => {
     const { order: created, paymentToken } = await order(alice, 4_200);
     const responses = await Promise.all(
       [...Array(20)].map(() =>
-        alice.request('POST', `/v1/miniapps/payments/${paymentToken}/pay`, { pin: PIN }),
+        alice.request('POST', `/v1/miniapps/payments/${paymentToken}/pay?appId=${appId}`, { pin: PIN }),
       ),
     );
     expect(tally(responses)).toEqual({ '200': 1, '409 order_already_paid': 19 });
@@ -125,7 +125,10 @@ describe('mini-app payment races on Postgres', () => {
     const { paymentToken } = await order(kid, 3_000);
     const responses = await Promise.all(
       [...Array(20)].map(() =>
-        kid.request('POST', `/v1/miniapps/payments/${paymentToken}/pay`, { pin: PIN, grantId: grant.id }),
+        kid.request('POST', `/v1/miniapps/payments/${paymentToken}/pay?appId=${appId}`, {
+          pin: PIN,
+          grantId: grant.id,
+        }),
       ),
     );
     expect(tally(responses)).toEqual({ '200': 1, '409 order_already_paid': 19 });
@@ -140,7 +143,7 @@ describe('mini-app payment races on Postgres', () => {
     const bob = await user();
     await t.services.wallet.operatorCredit(bob.userId, 10_000n, 'test');
     const { order: created, paymentToken } = await order(bob, 6_000);
-    ok(await bob.request('POST', `/v1/miniapps/payments/${paymentToken}/pay`, { pin: PIN }));
+    ok(await bob.request('POST', `/v1/miniapps/payments/${paymentToken}/pay?appId=${appId}`, { pin: PIN }));
     const responses = await Promise.all(
       [...Array(20)].map(() =>
         merchant('POST', `/v1/merchant/orders/${created.id}/refunds`, { amountMinor: 500 }, newId()),
@@ -161,7 +164,9 @@ describe('mini-app payment races on Postgres', () => {
     await t.services.wallet.operatorCredit(carol.userId, 100_000n, 'test');
     const orders = await Promise.all([...Array(10)].map(() => order(carol, 100)));
     const responses = await Promise.all(
-      orders.map((o) => carol.request('POST', `/v1/miniapps/payments/${o.paymentToken}/pay`, { pin: PIN })),
+      orders.map((o) =>
+        carol.request('POST', `/v1/miniapps/payments/${o.paymentToken}/pay?appId=${appId}`, { pin: PIN }),
+      ),
     );
     expect(tally(responses)).toEqual({ '200': 10 });
     const rows = await database.db

@@ -85,6 +85,9 @@ async function openid(app: CreatedApp, c: Client): Promise<string> {
   return t.services.miniapps.openidFor(app.app.id, c.userId);
 }
 
+/** The app of each payment token created here: the host's frame names it when it pays. */
+const tokenApps = new Map<string, string>();
+
 async function createOrder(
   c: Client,
   amountMinor: number,
@@ -92,7 +95,7 @@ async function createOrder(
   app: CreatedApp = shop,
   secret = app.liveSecret,
 ): Promise<CreateOrderResponse> {
-  return ok<CreateOrderResponse>(
+  const created = ok<CreateOrderResponse>(
     await merchant(
       secret,
       'POST',
@@ -108,10 +111,13 @@ async function createOrder(
     ),
     201,
   );
+  tokenApps.set(created.paymentToken, app.app.id);
+  return created;
 }
 
 function pay(c: Client, token: string, body: object = { pin: PIN }) {
-  return c.request('POST', `/v1/miniapps/payments/${token}/pay`, body);
+  const appId = tokenApps.get(token) ?? shop.app.id;
+  return c.request('POST', `/v1/miniapps/payments/${token}/pay?appId=${appId}`, body);
 }
 
 async function balanceOf(c: Client): Promise<number> {
@@ -293,7 +299,8 @@ describe('creating orders', () => {
 describe('paying an order', () => {
   it('shows the server’s order to its user only, and to no other app', async () => {
     const { order, paymentToken } = await createOrder(alice, 2_500);
-    const preview = ok<PaymentPreview>(await alice.request('GET', `/v1/miniapps/payments/${paymentToken}`));
+    const url = `/v1/miniapps/payments/${paymentToken}`;
+    const preview = ok<PaymentPreview>(await alice.request('GET', `${url}?appId=${shop.app.id}`));
     expect(preview).toEqual({
       orderId: order.id,
       appId: shop.app.id,
@@ -306,18 +313,24 @@ describe('paying an order', () => {
       expiresAt: order.expiresAt,
       mode: 'live',
     });
-    ok(await alice.request('GET', `/v1/miniapps/payments/${paymentToken}?appId=${shop.app.id}`));
     for (const res of [
-      await bob.request('GET', `/v1/miniapps/payments/${paymentToken}`),
-      await alice.request('GET', `/v1/miniapps/payments/${paymentToken}?appId=${other.app.id}`),
-      await alice.request('GET', `/v1/miniapps/payments/pt_${'x'.repeat(43)}`),
-      await bob.request('POST', `/v1/miniapps/payments/${paymentToken}/pay`, { pin: PIN }),
-      await alice.request('POST', `/v1/miniapps/payments/${paymentToken}/pay?appId=${other.app.id}`, {
-        pin: PIN,
-      }),
+      await bob.request('GET', `${url}?appId=${shop.app.id}`),
+      await alice.request('GET', `${url}?appId=${other.app.id}`),
+      await alice.request('GET', `/v1/miniapps/payments/pt_${'x'.repeat(43)}?appId=${shop.app.id}`),
+      await bob.request('POST', `${url}/pay?appId=${shop.app.id}`, { pin: PIN }),
+      await alice.request('POST', `${url}/pay?appId=${other.app.id}`, { pin: PIN }),
     ]) {
       expectError(res, 404, 'payment_not_found');
     }
+    // The frame's app is required: without it nothing is shown or paid.
+    for (const res of [
+      await alice.request('GET', url),
+      await alice.request('POST', `${url}/pay`, { pin: PIN }),
+      await alice.request('GET', `${url}?appId=not-a-uuid`),
+    ]) {
+      expectError(res, 400, 'invalid_request');
+    }
+    expect(ok<PaymentPreview>(await alice.request('GET', `${url}?appId=${shop.app.id}`)).status).toBe('open');
   });
 
   it('moves the money once, with the PIN, and names the merchant in the history', async () => {
@@ -529,7 +542,7 @@ describe('test mode', () => {
     const first = await createOrder(carol, 12_345, {}, shop, shop.testSecret);
     expect(first.order).toMatchObject({ mode: 'test', currency: 'XTS' });
     const preview = ok<PaymentPreview>(
-      await carol.request('GET', `/v1/miniapps/payments/${first.paymentToken}`),
+      await carol.request('GET', `/v1/miniapps/payments/${first.paymentToken}?appId=${shop.app.id}`),
     );
     expect(preview).toMatchObject({ mode: 'test', currency: 'XTS', amountMinor: 12_345 });
     ok(await pay(carol, first.paymentToken));

@@ -29,10 +29,10 @@ const TokenParams = Type.Object(
   { additionalProperties: false },
 );
 const TokenQuery = Type.Object(
-  { appId: Type.Optional(Uuid) },
+  { appId: Uuid },
   {
     additionalProperties: false,
-    description: 'appId: the app whose frame asked (a token of another app is not found)',
+    description: 'appId (required): the app whose frame asked (a token of another app is not found)',
   },
 );
 const IdempotencyHeaders = Type.Object({

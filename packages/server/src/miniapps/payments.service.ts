@@ -385,19 +385,19 @@ export class PaymentsService {
 
   // ── Host: preview and pay ────────────────────────────────────────────────
 
-  /** The order behind a payment token, for its own user only (and, if given, its own app). */
-  async #tokenOrder(userId: string, token: string, appId: string | undefined): Promise<OrderRow> {
+  /** The order behind a payment token, for its own user and its own app's frame only. */
+  async #tokenOrder(userId: string, token: string, appId: string): Promise<OrderRow> {
     const row = /^pt_[A-Za-z0-9_-]{43}$/.test(token)
       ? await this.repo.findOrderByToken(sha256(token))
       : undefined;
-    if (!row || row.user_id !== userId || (appId !== undefined && row.app_id !== appId)) {
+    if (!row || row.user_id !== userId || row.app_id !== appId) {
       throw new DomainError('payment_not_found', 'No such payment for this account.');
     }
     return row;
   }
 
   /** What the host's payment sheet shows: the server's order, never the app's word. */
-  async preview(userId: string, token: string, appId?: string): Promise<PaymentPreview> {
+  async preview(userId: string, token: string, appId: string): Promise<PaymentPreview> {
     const row = await this.#tokenOrder(userId, token, appId);
     const app = await this.#app(row.app_id);
     return {
@@ -425,7 +425,7 @@ export class PaymentsService {
     token: string,
     input: PayOrderRequest,
     meta: RequestMeta,
-    appId?: string,
+    appId: string,
   ): Promise<PayOrderResponse> {
     const row = await this.#tokenOrder(userId, token, appId);
     this.#assertPayable(row);

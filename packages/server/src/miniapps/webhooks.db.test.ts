@@ -143,7 +143,11 @@ async function paidOrder(amountMinor: number): Promise<Order> {
     ),
     201,
   );
-  ok(await alice.request('POST', `/v1/miniapps/payments/${paymentToken}/pay`, { pin: PIN }));
+  ok(
+    await alice.request('POST', `/v1/miniapps/payments/${paymentToken}/pay?appId=${shop.app.id}`, {
+      pin: PIN,
+    }),
+  );
   return order;
 }
 

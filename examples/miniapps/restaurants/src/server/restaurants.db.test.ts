@@ -160,7 +160,11 @@ describe('restaurant guide server with Jiaozi', () => {
       8800,
       'awaiting_payment',
     ]);
-    ok(await mei.request('POST', `/v1/miniapps/payments/${bought.body.paymentToken}/pay`, { pin: PIN }));
+    ok(
+      await mei.request('POST', `/v1/miniapps/payments/${bought.body.paymentToken}/pay?appId=${app.app.id}`, {
+        pin: PIN,
+      }),
+    );
     await t.services.jobs.runDue();
     const list = await call<PurchaseList>('GET', '/api/purchases', { token: session.token });
     expect(list.body.purchases).toHaveLength(1);

@@ -121,7 +121,7 @@ describe('shop server with Jiaozi', () => {
       'CNY',
     ]);
     const preview = ok<PaymentPreview>(
-      await alice.request('GET', `/v1/miniapps/payments/${checkout.body.paymentToken}`),
+      await alice.request('GET', `/v1/miniapps/payments/${checkout.body.paymentToken}?appId=${app.app.id}`),
     );
     expect([preview.orderId, preview.amountMinor, preview.appName]).toEqual([
       order.paymentOrderId,
@@ -129,7 +129,13 @@ describe('shop server with Jiaozi', () => {
       'Jiaozi Shop',
     ]);
 
-    ok(await alice.request('POST', `/v1/miniapps/payments/${checkout.body.paymentToken}/pay`, { pin: PIN }));
+    ok(
+      await alice.request(
+        'POST',
+        `/v1/miniapps/payments/${checkout.body.paymentToken}/pay?appId=${app.app.id}`,
+        { pin: PIN },
+      ),
+    );
     expect(await balance()).toBe(before - 20_800);
     // Until the webhook arrives, the shop still waits.
     expect((await shopCall<ShopOrder>('GET', `/api/orders/${order.id}`, session.token)).body.status).toBe(
