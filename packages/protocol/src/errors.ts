@@ -87,7 +87,7 @@ export const ERROR_TABLE = {
   webhook_url_invalid: {
     status: 400,
     meaning:
-      'A webhook URL is an absolute `https://` URL (or `http://localhost` for development) without credentials or fragment, at most 2,000 characters.',
+      'A webhook URL is an absolute `https://` URL (or `http://localhost` for development) without credentials or fragment, at most 2,000 characters; unless the operator allows private networks it must not point to localhost or a loopback, private, link-local, unique-local, CGNAT, multicast or unspecified address.',
   },
   scope_not_requested: {
     status: 400,

@@ -134,7 +134,10 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     timeZone: config.timeZone,
     announcer: bus,
   });
-  const miniapps = new MiniAppRegistry(database.db, clock, identity, secrets, chat, { announcer: bus });
+  const miniapps = new MiniAppRegistry(database.db, clock, identity, secrets, chat, {
+    announcer: bus,
+    allowPrivateWebhooks: config.webhookAllowPrivateNetworks,
+  });
   jobs.register(LOGIN_CODE_SWEEP_JOB, (job) => miniapps.sweepLoginCodes(job));
   const payments = new PaymentsService(
     database.db,
@@ -147,7 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     miniapps,
     secrets,
     bank,
-    { currency: config.currency, announcer: bus },
+    { currency: config.currency, announcer: bus, allowPrivateWebhooks: config.webhookAllowPrivateNetworks },
   );
   jobs.register(ORDER_EXPIRE_JOB, (job) => payments.runExpireJob(job));
   // About 3 days of retries are the delivery's own schedule; a throw here is a crash, retried soon.

@@ -204,6 +204,8 @@ export async function devCommand(config: Config, args: string[]): Promise<void> 
     dataDir,
     port,
     mediaDir: undefined,
+    // The app under development takes its webhooks on this machine.
+    webhookAllowPrivateNetworks: true,
   };
   const logger = createLogger(devConfig.logLevel === 'info' ? 'warn' : devConfig.logLevel);
   const database = await connectDatabase({ databaseUrl: undefined, dataDir, poolMax: 1 });

@@ -85,8 +85,8 @@ export interface PaymentsOptions {
   /** The live currency (the wallet's). */
   currency: string;
   announcer?: Announcer;
-  /** For webhook deliveries (tests may pass their own; the default is Node's fetch). */
-  fetch?: typeof fetch;
+  /** Let webhooks reach loopback and private addresses (`WEBHOOK_ALLOW_PRIVATE_NETWORKS`). */
+  allowPrivateWebhooks?: boolean;
 }
 
 const TOKEN_SECRET = 'miniapp_payment_token';
@@ -137,12 +137,9 @@ export class PaymentsService {
     private readonly options: PaymentsOptions,
   ) {
     this.repo = new PaymentsRepository(db);
-    this.webhooks = new WebhookService(
-      clock,
-      logger,
-      this.repo,
-      options.fetch ? { fetch: options.fetch } : {},
-    );
+    this.webhooks = new WebhookService(clock, logger, this.repo, {
+      allowPrivateNetworks: options.allowPrivateWebhooks === true,
+    });
     wallet.useBankOperations((cb) => this.handleBankCallback(cb));
   }
 

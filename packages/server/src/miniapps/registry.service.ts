@@ -49,6 +49,7 @@ import {
   openidOf,
 } from './registry.core.js';
 import { type MiniAppRow, RegistryRepository } from './registry.repository.js';
+import { privateWebhookHost } from './webhooks.core.js';
 
 export type { MiniAppRow } from './registry.repository.js';
 
@@ -89,7 +90,7 @@ export class MiniAppRegistry {
     private readonly identity: IdentityService,
     private readonly secrets: Secrets,
     private readonly chat: ChatService,
-    private readonly options: { announcer?: Announcer } = {},
+    private readonly options: { announcer?: Announcer; allowPrivateWebhooks?: boolean } = {},
   ) {
     this.repo = new RegistryRepository(db);
   }
@@ -106,6 +107,7 @@ export class MiniAppRegistry {
       scopes: input.scopes,
       webhookUrl: input.webhookUrl ?? null,
     });
+    this.#assertPublicWebhook(fields.webhookUrl);
     const now = this.clock.now();
     const liveSecret = newSecret('live');
     const testSecret = newSecret('test');
@@ -172,6 +174,8 @@ export class MiniAppRegistry {
         scopes: patch.scopes ?? row.scopes,
         webhookUrl: patch.webhookUrl === undefined ? row.webhook_url : patch.webhookUrl,
       });
+      // A URL stored before is left alone; a new one must be public.
+      if (patch.webhookUrl !== undefined) this.#assertPublicWebhook(fields.webhookUrl);
       // A rejected app that its developer changes goes back to the queue.
       const review = (row.status === 'approved' && needsReview(row, fields)) || row.status === 'rejected';
       return toDeveloperApp(
@@ -210,6 +214,19 @@ export class MiniAppRegistry {
     const row = await this.repo.findApp(appId);
     if (!row || row.developer_id !== developerId) throw notFound();
     return row;
+  }
+
+  /** Unless private networks are allowed, a webhook goes to a public host only. */
+  #assertPublicWebhook(url: string | null): void {
+    if (url === null || this.options.allowPrivateWebhooks) return;
+    const reason = privateWebhookHost(url);
+    if (reason !== null) {
+      throw new DomainError(
+        'webhook_url_invalid',
+        `The webhook URL must reach a public address: ${reason}. Webhooks are not sent to this machine or to private networks.`,
+        { path: '/body/webhookUrl' },
+      );
+    }
   }
 
   #fields(input: {

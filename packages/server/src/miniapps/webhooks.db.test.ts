@@ -449,6 +449,142 @@ describe('webhook delivery (acceptance 2)', () => {
   });
 });
 
+describe('webhooks and private networks (WEBHOOK_ALLOW_PRIVATE_NETWORKS off)', () => {
+  let strict: TestApp;
+
+  beforeAll(async () => {
+    // A second server over the same database, configured as production is.
+    strict = await createTestApp({
+      clock,
+      database: t.database,
+      config: { webhookAllowPrivateNetworks: false },
+    });
+  });
+
+  afterAll(async () => {
+    await strict?.shutdown();
+  });
+
+  function asDev(method: 'POST' | 'PATCH', url: string, payload: object): Promise<LightMyRequestResponse> {
+    return strict.app.inject({
+      method,
+      url,
+      remoteAddress: nextIp(),
+      headers: { authorization: `Bearer ${dev.token}` },
+      payload,
+    });
+  }
+
+  it('refuses webhook URLs to this machine or a private network at registration and change', async () => {
+    const refused: [string, string][] = [
+      ['http://127.0.0.1:15699/hooks', '127.0.0.1 is a private or reserved address'],
+      ['https://10.0.0.8/hooks', '10.0.0.8 is a private or reserved address'],
+      ['https://192.168.1.20/hooks', '192.168.1.20 is a private or reserved address'],
+      ['http://[::1]:15699/hooks', '::1 is a private or reserved address'],
+      ['http://localhost:15699/hooks', 'localhost is this machine'],
+      ['https://169.254.169.254/latest', '169.254.169.254 is a private or reserved address'],
+      ['https://[::ffff:127.0.0.1]/hooks', '::ffff:7f00:1 is a private or reserved address'],
+    ];
+    for (const [webhookUrl, reason] of refused) {
+      const res = await asDev('POST', '/v1/developer/apps', {
+        name: 'Private',
+        description: 'x',
+        origin: 'https://private.example',
+        scopes: [],
+        webhookUrl,
+      });
+      expectError(res, 400, 'webhook_url_invalid');
+      expect(res.json().error.message).toBe(
+        `The webhook URL must reach a public address: ${reason}. Webhooks are not sent to this machine or to private networks.`,
+      );
+    }
+    const created = ok<CreatedApp>(
+      await asDev('POST', '/v1/developer/apps', {
+        name: 'Public',
+        description: 'x',
+        origin: 'https://public.example',
+        scopes: [],
+        webhookUrl: 'https://hooks.public.example/jiaozi',
+      }),
+      201,
+    );
+    expect(created.app.webhookUrl).toBe('https://hooks.public.example/jiaozi');
+    expectError(
+      await asDev('PATCH', `/v1/developer/apps/${created.app.id}`, { webhookUrl: 'https://10.1.2.3/hooks' }),
+      400,
+      'webhook_url_invalid',
+    );
+    // Allowed, as on a development server: the same URL registers.
+    ok(
+      await dev.request('PATCH', `/v1/developer/apps/${created.app.id}`, {
+        webhookUrl: 'https://10.1.2.3/hooks',
+      }),
+    );
+  });
+
+  it('never connects to a private address, whatever the URL or its host name resolves to', async () => {
+    await t.services.jobs.runDue();
+    endpoint.received = [];
+    const port = (endpoint.server.address() as AddressInfo).port;
+    // Registered where private networks are allowed (or resolving elsewhere when registered).
+    const urls = [`http://localhost:${port}/webhooks`, `http://127.0.0.1:${port}/webhooks`];
+    const apps: CreatedApp[] = [];
+    for (const [i, webhookUrl] of urls.entries()) {
+      const app = await t.services.miniapps.registerApproved(dev.userId, {
+        name: `Rebound ${i}`,
+        description: 'Resolves to this machine',
+        origin: `http://localhost:${15_630 + i}`,
+        scopes: [],
+        webhookUrl,
+      });
+      apps.push(app);
+      const openid = await t.services.miniapps.openidFor(app.app.id, alice.userId);
+      const { order } = ok<CreateOrderResponse>(
+        await strict.app.inject({
+          method: 'POST',
+          url: '/v1/merchant/orders',
+          remoteAddress: nextIp(),
+          headers: { authorization: `Bearer ${app.liveSecret}`, 'idempotency-key': newId() },
+          payload: { openid, amountMinor: 100, currency: 'CNY', description: 'x' },
+        }),
+        201,
+      );
+      ok(
+        await strict.app.inject({
+          method: 'POST',
+          url: `/v1/merchant/orders/${order.id}/close`,
+          remoteAddress: nextIp(),
+          headers: { authorization: `Bearer ${app.liveSecret}` },
+        }),
+      );
+    }
+    await strict.services.jobs.runDue();
+    expect(endpoint.received).toEqual([]);
+    const [byName, byAddress] = await Promise.all(
+      apps.map(async (app) => {
+        const list = ok<WebhookDeliveryList>(
+          await dev.request('GET', `/v1/developer/apps/${app.app.id}/deliveries`),
+        );
+        expect(list.deliveries).toHaveLength(1);
+        return list.deliveries[0];
+      }),
+    );
+    expect(byName).toMatchObject({ status: 'pending', attemptCount: 1 });
+    expect(byName?.attempts[0]).toMatchObject({ responseStatus: null, responseBody: null, manual: false });
+    expect(byName?.attempts[0]?.error).toMatch(
+      /^address not allowed: localhost resolves to [0-9a-f.:, ]+, private addresses \(webhooks go to public addresses only\)$/,
+    );
+    expect(byAddress?.attempts[0]).toMatchObject({
+      responseStatus: null,
+      error: 'address not allowed: 127.0.0.1 is a private address (webhooks go to public addresses only)',
+    });
+    // The same deliveries, where private networks are allowed, arrive.
+    clock.advance(10_000);
+    await t.services.jobs.runDue();
+    expect(endpoint.received).toHaveLength(2);
+  });
+});
+
 function assertReceived(r: Received | undefined): asserts r is Received {
   expect(r).toBeDefined();
 }

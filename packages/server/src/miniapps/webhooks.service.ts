@@ -1,3 +1,7 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import {
   type MerchantMode,
   WEBHOOK_HEADERS,
@@ -18,6 +22,7 @@ import type { Database } from '../platform/db/schema.js';
 import { type Job, type JobOutcome, scheduleJob } from '../platform/jobs/jobs.js';
 import { isDelivered, retryDelaySeconds, signWebhook, truncateBody } from './payments.core.js';
 import type { AttemptRow, DeliveryRow, Mode, PayingApp, PaymentsRepository } from './payments.repository.js';
+import { bareHostname, isPrivateAddress } from './webhooks.core.js';
 
 /** The job kind of a webhook delivery (key: the delivery id). */
 export const WEBHOOK_JOB = 'miniapps.webhook_delivery';
@@ -29,23 +34,40 @@ interface AttemptResult {
   durationMs: number;
 }
 
-/** Reads at most `max` bytes of a response body, then lets the rest go. */
-async function readSome(res: Response, max: number): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size <= max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
+/** A connection refused because every address of the host is private. */
+class AddressNotAllowed extends Error {}
+
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/**
+ * A DNS lookup for webhook connections that drops private addresses (see webhooks.core),
+ * so whatever a host name resolves to at connect time, no private address is reached.
+ */
+function publicLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
+    if (error) {
+      callback(error, []);
+      return;
     }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return truncateBody(Buffer.concat(chunks).toString('utf8'));
+    const allowed = addresses.filter((a) => !isPrivateAddress(a.address));
+    const first = allowed[0];
+    if (!first) {
+      const found = addresses.map((a) => a.address).join(', ');
+      callback(
+        new AddressNotAllowed(
+          `address not allowed: ${hostname} resolves to ${found}, private addresses (webhooks go to public addresses only)`,
+        ),
+        [],
+      );
+      return;
+    }
+    if (options.all) callback(null, allowed);
+    else callback(null, first.address, first.family);
+  });
 }
 
 /**
@@ -59,7 +81,7 @@ export class WebhookService {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly repo: PaymentsRepository,
-    private readonly options: { fetch?: typeof fetch } = {},
+    private readonly options: { allowPrivateNetworks?: boolean } = {},
   ) {}
 
   /**
@@ -148,39 +170,84 @@ export class WebhookService {
     return again ? { runAgainAt: again } : undefined;
   }
 
-  async #post(url: string, eventId: string, body: string, secret: string): Promise<AttemptResult> {
+  /**
+   * POSTs the event: 10 s for the whole exchange, no redirects followed, at most 2 KB of
+   * the answer kept. Unless private networks are allowed, an IP-literal host that is private
+   * is refused before connecting and a name connects only to its public addresses.
+   */
+  #post(url: string, eventId: string, body: string, secret: string): Promise<AttemptResult> {
     const timestamp = Math.floor(this.clock.now().getTime() / 1000);
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    const failed = (error: string): Promise<AttemptResult> =>
+      Promise.resolve({ status: null, body: null, error: error.slice(0, 500), durationMs: elapsed() });
+    let target: URL;
     try {
-      const res = await (this.options.fetch ?? fetch)(url, {
+      target = new URL(url);
+    } catch {
+      return failed('connection failed: the URL is not valid');
+    }
+    const allowPrivate = this.options.allowPrivateNetworks === true;
+    const host = bareHostname(target.hostname);
+    if (!allowPrivate && isIP(host) !== 0 && isPrivateAddress(host)) {
+      return failed(
+        `address not allowed: ${host} is a private address (webhooks go to public addresses only)`,
+      );
+    }
+    const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<AttemptResult>((resolve) => {
+      let done = false;
+      const finish = (status: number | null, text: string | null, error: string | null) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        req.destroy();
+        resolve({ status, body: text, error: error?.slice(0, 500) ?? null, durationMs: elapsed() });
+      };
+      const req = send(target, {
         method: 'POST',
-        redirect: 'manual',
-        signal: AbortSignal.timeout(limits.webhookTimeoutSeconds * 1000),
         headers: {
           'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
           'user-agent': 'Jiaozi-Webhooks/1',
           [WEBHOOK_HEADERS.id]: eventId,
           [WEBHOOK_HEADERS.timestamp]: String(timestamp),
           [WEBHOOK_HEADERS.signature]: signWebhook(secret, eventId, timestamp, body),
         },
-        body,
+        ...(allowPrivate ? {} : { lookup: publicLookup }),
       });
-      const text = await readSome(res, limits.webhookResponseBodyMaxBytes);
-      const error = isDelivered(res.status)
-        ? null
-        : res.status >= 300 && res.status < 400
-          ? `redirect ${res.status} (not followed)`
-          : `status ${res.status}`;
-      return { status: res.status, body: text, error, durationMs: elapsed() };
-    } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      const reason =
-        err.name === 'TimeoutError' || err.name === 'AbortError'
-          ? `timeout after ${limits.webhookTimeoutSeconds} s`
-          : `connection failed: ${err.cause?.code ?? err.cause?.message ?? err.message}`;
-      return { status: null, body: null, error: reason.slice(0, 500), durationMs: elapsed() };
-    }
+      const timer = setTimeout(
+        () => finish(null, null, `timeout after ${limits.webhookTimeoutSeconds} s`),
+        limits.webhookTimeoutSeconds * 1000,
+      );
+      req.on('error', (e: NodeJS.ErrnoException) => {
+        finish(
+          null,
+          null,
+          e instanceof AddressNotAllowed ? e.message : `connection failed: ${e.code ?? e.message}`,
+        );
+      });
+      req.on('response', (res) => {
+        const status = res.statusCode ?? 0;
+        const error = isDelivered(status)
+          ? null
+          : status >= 300 && status < 400
+            ? `redirect ${status} (not followed)`
+            : `status ${status}`;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const end = () => finish(status, truncateBody(Buffer.concat(chunks).toString('utf8')), error);
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.byteLength;
+          // Enough of the answer: the rest is let go.
+          if (size > limits.webhookResponseBodyMaxBytes) end();
+        });
+        res.on('end', end);
+        res.on('error', end);
+      });
+      req.end(body);
+    });
   }
 
   // ── Developer console ────────────────────────────────────────────────────
