@@ -2,12 +2,14 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../kernel/config.js';
 import { createLogger } from '../kernel/logger.js';
-import { createTestApp, type TestApp } from '../test/app.js';
+import { createTestApp, type TestApp, testConfig } from '../test/app.js';
 import {
   DEMO_DEVELOPER,
   DEMO_MINIAPPS_FILE,
   type DemoMiniAppKeys,
+  demoServeConfig,
   EXAMPLES_DIR,
   seedDemoMiniApps,
   startDemoMiniApps,
@@ -154,3 +156,44 @@ async function waitUntilDown(url: string): Promise<void> {
   }
   throw new Error(`${url} still answers`);
 }
+
+describe('serve --demo', () => {
+  it('lets webhooks reach this machine, unless the operator chose otherwise', async () => {
+    const production = loadConfig({});
+    expect(production.webhookAllowPrivateNetworks).toBe(false);
+    expect(demoServeConfig(production, {})).toMatchObject({
+      webhookAllowPrivateNetworks: true,
+      fundYieldSource: 'simulated',
+    });
+    const env = { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false', FUND_YIELD_SOURCE: 'published' };
+    expect(demoServeConfig(loadConfig(env), env)).toMatchObject({
+      webhookAllowPrivateNetworks: false,
+      fundYieldSource: 'published',
+    });
+  });
+
+  it('seeds the example apps, whose webhooks are on 127.0.0.1, only where that is allowed', async () => {
+    // Origins only: nothing listens on these ports.
+    const own = process.env.JIAOZI_TEST_DB === 'postgres' ? 15_660 : 15_650;
+    const dir = mkdtempSync(join(tmpdir(), 'jiaozi-demo-strict-'));
+    const strictConfig = testConfig({ webhookAllowPrivateNetworks: false });
+    const strict = await createTestApp({ config: strictConfig, database: t.database });
+    const demo = await createTestApp({ config: demoServeConfig(strictConfig, {}), database: t.database });
+    try {
+      await expect(
+        seedDemoMiniApps(strict.services, { dataDir: dir, ports: { restaurants: own, shop: own + 1 } }),
+      ).rejects.toMatchObject({ code: 'webhook_url_invalid' });
+      const seeded = await seedDemoMiniApps(demo.services, {
+        dataDir: dir,
+        ports: { restaurants: own + 2, shop: own + 3 },
+      });
+      expect(seeded.map((a) => a.webhookUrl)).toEqual([
+        `http://127.0.0.1:${own + 2}/api/webhooks`,
+        `http://127.0.0.1:${own + 3}/api/webhooks`,
+      ]);
+    } finally {
+      await strict.shutdown();
+      await demo.shutdown();
+    }
+  });
+});

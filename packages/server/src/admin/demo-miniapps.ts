@@ -11,6 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MiniAppScope } from '@jiaozi/protocol';
 import type { IdentityService } from '../identity/identity.service.js';
+import type { Config } from '../kernel/config.js';
 import type { Logger } from '../kernel/logger.js';
 import type { MiniAppRegistry } from '../miniapps/registry.service.js';
 import { DEMO_PASSWORD } from './demo.js';
@@ -56,6 +57,19 @@ export interface DemoMiniAppKeys {
 }
 
 export const DEMO_MINIAPPS_FILE = 'demo-miniapps.json';
+
+/**
+ * The configuration `serve --demo` runs with: the simulated fund yield, and webhooks allowed
+ * to reach this machine (the example apps take theirs on 127.0.0.1), unless the operator set
+ * either variable.
+ */
+export function demoServeConfig(chosen: Config, env: NodeJS.ProcessEnv): Config {
+  return {
+    ...chosen,
+    ...(env.FUND_YIELD_SOURCE ? {} : { fundYieldSource: 'simulated' as const }),
+    ...(env.WEBHOOK_ALLOW_PRIVATE_NETWORKS ? {} : { webhookAllowPrivateNetworks: true }),
+  };
+}
 
 export interface DemoMiniAppServices {
   identity: IdentityService;

@@ -101,8 +101,18 @@ describe('jiaozi dev', () => {
         String(port),
         '--data-dir',
         mkdtempSync(join(tmpdir(), 'jiaozi-dev-cmd-')),
+        // A webhook on this machine: the development server allows private networks itself.
+        '--webhook-url',
+        'http://127.0.0.1:5180/api/webhooks',
       ],
-      { env: serverEnv(port, { LOG_LEVEL: 'warn', DATABASE_URL: '' }), stdio: ['ignore', 'pipe', 'inherit'] },
+      {
+        env: serverEnv(port, {
+          LOG_LEVEL: 'warn',
+          DATABASE_URL: '',
+          WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false',
+        }),
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
     );
     try {
       let out = '';

@@ -5,6 +5,7 @@ import { DEMO_PASSWORD, DEMO_PIN, seedDemo, seedDemoActivity } from '../admin/de
 import {
   DEMO_DEVELOPER,
   type DemoMiniAppKeys,
+  demoServeConfig,
   seedDemoMiniApps,
   startDemoMiniApps,
 } from '../admin/demo-miniapps.js';
@@ -178,15 +179,7 @@ async function serveHere(config: Config, database: DatabaseHandle): Promise<void
 }
 
 async function serve(chosen: Config, demo: boolean, workers: number): Promise<void> {
-  // The demo earns from the simulated yield unless the operator chose a source, and its
-  // example apps take webhooks on 127.0.0.1 unless the operator said otherwise.
-  const config: Config = demo
-    ? {
-        ...chosen,
-        ...(process.env.FUND_YIELD_SOURCE ? {} : { fundYieldSource: 'simulated' as const }),
-        ...(process.env.WEBHOOK_ALLOW_PRIVATE_NETWORKS ? {} : { webhookAllowPrivateNetworks: true }),
-      }
-    : chosen;
+  const config = demo ? demoServeConfig(chosen, process.env) : chosen;
   if (workers === 1) {
     const { database, demoApps } = await prepare(config, demo);
     await serveHere(config, database);
