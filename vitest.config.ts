@@ -55,7 +55,7 @@ export default defineConfig(async () => {
       ...shared,
       test: {
         name: 'db-pglite',
-        include: ['packages/*/src/**/*.db.test.ts'],
+        include: ['packages/*/src/**/*.db.test.ts', 'examples/miniapps/*/src/**/*.db.test.ts'],
         globalSetup: [serverSetup],
         env: { JIAOZI_TEST_DB: 'pglite' },
         testTimeout: 30_000,
@@ -69,7 +69,11 @@ export default defineConfig(async () => {
       ...shared,
       test: {
         name: 'db-postgres',
-        include: ['packages/*/src/**/*.db.test.ts', 'packages/*/src/**/*.pg.test.ts'],
+        include: [
+          'packages/*/src/**/*.db.test.ts',
+          'packages/*/src/**/*.pg.test.ts',
+          'examples/miniapps/*/src/**/*.db.test.ts',
+        ],
         globalSetup: [serverSetup],
         env: { JIAOZI_TEST_DB: 'postgres', TEST_DATABASE_URL: testDatabaseUrl },
         testTimeout: 30_000,

@@ -3,8 +3,8 @@ import { CURRENCIES, CURRENCY_CODES, getCurrency, isCurrencyCode } from './curre
 import { MoneyError } from './errors.js';
 
 describe('currency table', () => {
-  it('has the five supported currencies with their digits and symbols', () => {
-    expect(CURRENCY_CODES).toEqual(['CNY', 'USD', 'EUR', 'JPY', 'HKD']);
+  it('has the five supported currencies and test money with their digits and symbols', () => {
+    expect(CURRENCY_CODES).toEqual(['CNY', 'USD', 'EUR', 'JPY', 'HKD', 'XTS']);
     expect(
       Object.fromEntries(
         Object.values(CURRENCIES).map((c) => [c.code, [c.minorDigits, c.symbol, ...c.altSymbols]]),
@@ -15,6 +15,7 @@ describe('currency table', () => {
       EUR: [2, '€'],
       JPY: [0, '¥', '円'],
       HKD: [2, 'HK$'],
+      XTS: [2, 'T¥'],
     });
   });
 

@@ -1,6 +1,7 @@
 import { MoneyError } from './errors.js';
 
-export type CurrencyCode = 'CNY' | 'USD' | 'EUR' | 'JPY' | 'HKD';
+/** `XTS` is the ISO 4217 code reserved for testing: the currency of mini-app test money. */
+export type CurrencyCode = 'CNY' | 'USD' | 'EUR' | 'JPY' | 'HKD' | 'XTS';
 
 export interface Currency {
   /** ISO 4217 code. */
@@ -31,6 +32,7 @@ export const CURRENCIES: Readonly<Record<CurrencyCode, Currency>> = Object.freez
   EUR: currency('EUR', 'Euro', 2, '€', []),
   JPY: currency('JPY', 'Japanese yen', 0, '¥', ['円']),
   HKD: currency('HKD', 'Hong Kong dollar', 2, 'HK$', []),
+  XTS: currency('XTS', 'Test money', 2, 'T¥', []),
 });
 
 export const CURRENCY_CODES: readonly CurrencyCode[] = Object.freeze(

@@ -12,7 +12,15 @@ export type MemberRole = 'owner' | 'admin' | 'member';
  * `VoicePayload`), and the money kinds `transfer` (`TransferCardPayload`), `red_packet`
  * (`RedPacketPayload`) and `split` (`SplitPayload`), which cannot be recalled.
  */
-export type MessageKind = 'text' | 'system' | 'photo' | 'voice' | 'transfer' | 'red_packet' | 'split';
+export type MessageKind =
+  | 'text'
+  | 'system'
+  | 'photo'
+  | 'voice'
+  | 'transfer'
+  | 'red_packet'
+  | 'split'
+  | 'miniapp';
 
 /** What a system message says happened; `payload.event` names it. */
 export type SystemEvent =

@@ -70,6 +70,35 @@ export const ERROR_TABLE = {
     status: 400,
     meaning: 'The WebM or Ogg file does not hold exactly one Opus audio track.',
   },
+  currency_mismatch: {
+    status: 400,
+    meaning:
+      "The currency is not the one of the key's mode: live keys take the server's currency, test keys take `XTS` (test money).",
+  },
+  idempotency_key_missing: {
+    status: 400,
+    meaning: 'This route needs an `Idempotency-Key` header (1 to 255 printable ASCII characters).',
+  },
+  origin_invalid: {
+    status: 400,
+    meaning:
+      'A mini app origin is an `https://` (or, for development, `http://localhost`) scheme, host and optional port — no path, query, fragment or credentials.',
+  },
+  webhook_url_invalid: {
+    status: 400,
+    meaning:
+      'A webhook URL is an absolute `https://` URL (or `http://localhost` for development) without credentials or fragment, at most 2,000 characters; unless the operator allows private networks it must not point to localhost or a loopback, private, link-local, unique-local, CGNAT, multicast or unspecified address.',
+  },
+  scope_not_requested: {
+    status: 400,
+    meaning:
+      'The mini app did not declare this scope at registration, so a user cannot grant it. `details.scopes` lists the ones it declared.',
+  },
+  login_code_invalid: {
+    status: 400,
+    meaning:
+      'The login code is unknown, already used, expired (5 minutes) or was made for another mini app. The same answer for each, by design.',
+  },
   invalid_credentials: {
     status: 401,
     meaning: 'The login or the password is wrong. The same answer for an unknown account, by design.',
@@ -90,6 +119,11 @@ export const ERROR_TABLE = {
     status: 401,
     meaning: 'A signed callback has no valid signature, or it is too old (5-minute tolerance).',
   },
+  merchant_unauthorized: {
+    status: 401,
+    meaning:
+      'The merchant API needs `Authorization: Bearer <live or test secret>` of a mini app; this key is missing, unknown or was rotated away.',
+  },
   forbidden: {
     status: 403,
     meaning: 'The session is valid but the account may not do this (for example, an admin-only action).',
@@ -102,7 +136,12 @@ export const ERROR_TABLE = {
   grant_use_not_allowed: {
     status: 403,
     meaning:
-      'A family-pay grant pays merchants only (pay-code charges): not transfers to people, red packets, fund subscriptions or withdrawals.',
+      'A family-pay grant pays merchants only (pay-code charges and live mini-app orders): not transfers to people, red packets, fund subscriptions, withdrawals or test-mode orders.',
+  },
+  app_not_active: {
+    status: 403,
+    meaning:
+      'The mini app is rejected or suspended, or a live key was used before an admin approved the app (test keys work from registration).',
   },
   transfer_not_for_you: {
     status: 403,
@@ -122,6 +161,16 @@ export const ERROR_TABLE = {
   not_found: {
     status: 404,
     meaning: 'No such resource, or one that this account may not see: the two are indistinguishable.',
+  },
+  payment_not_found: {
+    status: 404,
+    meaning:
+      'No payment with this token for this account: unknown, or an order made for another user. The two are indistinguishable.',
+  },
+  openid_unknown: {
+    status: 404,
+    meaning:
+      'The openid does not name a user of this app (openids are per app: one of another app is unknown here).',
   },
   username_taken: {
     status: 409,
@@ -188,6 +237,46 @@ export const ERROR_TABLE = {
     meaning:
       'Instant redemptions are capped per user per day (10,000.00 by default). `details` has the cap and what is left; normal redemption has no cap.',
   },
+  order_expired: {
+    status: 409,
+    meaning:
+      'The order was not paid before its `expiresAt`: it can no longer be paid or closed. Nothing moved.',
+  },
+  order_closed: {
+    status: 409,
+    meaning: 'The merchant closed the order: it can no longer be paid. Nothing moved.',
+  },
+  order_already_paid: {
+    status: 409,
+    meaning:
+      'The order is already paid (it is paid once): it cannot be paid again or closed; refund it instead.',
+  },
+  order_not_paid: {
+    status: 409,
+    meaning: 'Only a paid order can be refunded; this one is open, closed or expired.',
+  },
+  refund_exceeds_remaining: {
+    status: 409,
+    meaning:
+      'The refund is larger than what was paid less what was already refunded. `details` has the paid and refunded amounts.',
+  },
+  refund_window_passed: {
+    status: 409,
+    meaning: 'A payment can be refunded within 365 days of being paid; this one is older.',
+  },
+  merchant_insufficient_funds: {
+    status: 409,
+    meaning:
+      "The merchant account (of the key's mode) does not hold enough available money for this refund or settlement. Nothing moved.",
+  },
+  settlement_card_missing: {
+    status: 409,
+    meaning: "The app's developer has no bank card in their wallet to settle to: add one first.",
+  },
+  webhook_url_missing: {
+    status: 409,
+    meaning: 'The app has no webhook URL, so there is nowhere to deliver an event: set one first.',
+  },
   yield_conflict: {
     status: 409,
     meaning: 'A different yield was already published for this day. Published yields are never changed.',
@@ -217,6 +306,20 @@ export const ERROR_TABLE = {
     status: 409,
     meaning: 'A message can be recalled by its sender within 2 minutes of sending it; this one is older.',
   },
+  app_limit_reached: {
+    status: 409,
+    meaning: 'A developer may register at most 20 mini apps. `details.max` says how many.',
+  },
+  app_not_pending: {
+    status: 409,
+    meaning:
+      'The mini app is not in a state this decision applies to: only a pending app can be rejected, only an approved one suspended. `details.status` says where it is.',
+  },
+  storage_quota_exceeded: {
+    status: 409,
+    meaning:
+      'A mini app keeps at most 200 storage keys per user. Remove some first. `details.maxKeys` says how many.',
+  },
   pin_not_set: {
     status: 409,
     meaning: 'The account has no payment PIN yet: set one first.',
@@ -224,6 +327,10 @@ export const ERROR_TABLE = {
   payload_too_large: {
     status: 413,
     meaning: 'The request body is larger than the limit for this route.',
+  },
+  storage_value_too_large: {
+    status: 413,
+    meaning: 'A mini app storage value is more than 16 KiB of JSON. `details.maxBytes` says how many.',
   },
   media_too_large: {
     status: 413,

@@ -1,3 +1,4 @@
+export * from './bridge.js';
 export * from './chat.js';
 export * from './chat-state.js';
 export * from './chatpay.js';
@@ -7,6 +8,8 @@ export * from './fund.js';
 export * from './identity.js';
 export * from './ids.js';
 export * from './media.js';
+export * from './merchant.js';
+export * from './miniapps.js';
 export * from './realtime.js';
 export * from './social.js';
 export * from './wallet.js';

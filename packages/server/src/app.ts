@@ -19,6 +19,11 @@ import { LedgerService } from './ledger/ledger.service.js';
 import { mediaRoutes } from './media/media.routes.js';
 import { MediaService } from './media/media.service.js';
 import { LocalMediaStore } from './media/media.store.js';
+import { paymentRoutes } from './miniapps/payments.routes.js';
+import { ORDER_EXPIRE_JOB, PaymentsService } from './miniapps/payments.service.js';
+import { registryRoutes } from './miniapps/registry.routes.js';
+import { LOGIN_CODE_SWEEP_JOB, MiniAppRegistry } from './miniapps/registry.service.js';
+import { WEBHOOK_JOB } from './miniapps/webhooks.service.js';
 import type { DatabaseHandle } from './platform/db/connect.js';
 import { type App, createHttpServer } from './platform/http/server.js';
 import { systemRoutes } from './platform/http/system.routes.js';
@@ -52,6 +57,10 @@ export interface Services {
   fund: FundService;
   family: FamilyPayService;
   chatpay: ChatPayService;
+  /** The mini-app registry: apps, keys, review, login codes, scopes, storage, shares. */
+  miniapps: MiniAppRegistry;
+  /** Mini-app payments: orders, refunds, settlements, events and webhooks. */
+  payments: PaymentsService;
   bank: SimulatedBankGateway;
   bus: Bus;
   realtime: Realtime;
@@ -107,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     latencyMinMs: Math.floor(config.bankLatencyMs / 4),
     latencyMaxMs: config.bankLatencyMs,
     failureRate: config.bankFailureRate,
+    currency: config.currency,
   });
   const wallet = new WalletService(database.db, clock, logger, ledger, identity, secrets, bank, {
     currency: config.currency,
@@ -136,6 +146,27 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
   await chatpay.init();
   chatpay.registerJobs(jobs);
+  const miniapps = new MiniAppRegistry(database.db, clock, identity, secrets, chat, {
+    announcer: bus,
+    allowPrivateWebhooks: config.webhookAllowPrivateNetworks,
+  });
+  jobs.register(LOGIN_CODE_SWEEP_JOB, (job) => miniapps.sweepLoginCodes(job));
+  const payments = new PaymentsService(
+    database.db,
+    clock,
+    logger,
+    ledger,
+    identity,
+    wallet,
+    family,
+    miniapps,
+    secrets,
+    bank,
+    { currency: config.currency, announcer: bus, allowPrivateWebhooks: config.webhookAllowPrivateNetworks },
+  );
+  jobs.register(ORDER_EXPIRE_JOB, (job) => payments.runExpireJob(job));
+  // About 3 days of retries are the delivery's own schedule; a throw here is a crash, retried soon.
+  jobs.register(WEBHOOK_JOB, (job) => payments.webhooks.runJob(job), { leaseSeconds: 30 });
   ledger.start();
   media.start();
 
@@ -170,6 +201,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   await app.register(fundRoutes, { fund });
   await app.register(familyPayRoutes, { family });
   await app.register(chatPayRoutes, { chatpay });
+  await app.register(registryRoutes, { miniapps, rateLimits: config.rateLimits });
+  await app.register(paymentRoutes, { payments, miniapps });
   await app.register(async (scope) => realtime.plugin(scope as never));
   realtime.startTail();
   if (config.fundScheduler) fund.startScheduler();
@@ -199,6 +232,8 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       fund,
       family,
       chatpay,
+      miniapps,
+      payments,
       bank,
       bus,
       realtime,

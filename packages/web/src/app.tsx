@@ -1,9 +1,13 @@
 import { useEffect } from 'react';
 import type { ApiClient } from './api/client.js';
 import { I18nProvider, useI18n } from './i18n/context.js';
+import { DeveloperAppScreen, DeveloperScreen, NewAppScreen, ReviewScreen } from './miniapps/developer.js';
+import { keepReturnPath, takeReturnPath } from './miniapps/return-path.js';
+import { DiscoverScreen, MiniAppScreen } from './miniapps/screens.js';
+import { SimulatorScreen } from './miniapps/simulator.js';
 import { LiveProvider } from './realtime/live.js';
-import { navigate, usePathname } from './router.js';
-import { isTab, type RouteName, type RouteParams, resolveRoute } from './routes.js';
+import { navigate, usePathname, useSearch } from './router.js';
+import { HOME, isTab, ROUTES, type RouteName, type RouteParams, resolveRoute } from './routes.js';
 import { AuthScreen } from './screens/auth.js';
 import { ConversationScreen } from './screens/chats/conversation.js';
 import { ChatsScreen, NewChatScreen } from './screens/chats/list.js';
@@ -22,7 +26,6 @@ import { PasswordScreen } from './screens/password.js';
 import { PinScreen } from './screens/pin.js';
 import { PrivacyScreen } from './screens/privacy.js';
 import { ProfileScreen } from './screens/profile.js';
-import { DiscoverScreen } from './screens/tabs.js';
 import { BankOperationScreen } from './screens/wallet/bank.js';
 import { CardsScreen } from './screens/wallet/cards.js';
 import { HistoryItemScreen, HistoryScreen } from './screens/wallet/history.js';
@@ -53,13 +56,20 @@ export function App({ api, tokens }: { api: ApiClient; tokens: TokenStore }) {
 
 function Shell() {
   const pathname = usePathname();
+  const search = useSearch();
   const { status } = useSession();
   const settled = status === 'authenticated' || status === 'anonymous';
   const resolution = settled ? resolveRoute(pathname, status === 'authenticated') : null;
   const redirect = resolution?.kind === 'redirect' ? resolution.to : null;
 
+  // A link into a mini app or the simulator (`jiaozi dev` prints one) survives logging in.
   useEffect(() => {
-    if (redirect) navigate(redirect, { replace: true });
+    if (redirect === ROUTES.login) keepReturnPath(pathname + search);
+  }, [redirect, pathname, search]);
+
+  useEffect(() => {
+    if (!redirect) return;
+    navigate(redirect === HOME ? (takeReturnPath() ?? redirect) : redirect, { replace: true });
   }, [redirect]);
 
   if (status === 'offline') return <Offline />;
@@ -146,6 +156,18 @@ function Screen({ route, params }: { route: RouteName; params: RouteParams }) {
       return <RedPacketScreen conversationId={params.conversationId ?? ''} id={params.id ?? ''} />;
     case 'split':
       return <SplitScreen conversationId={params.conversationId ?? ''} id={params.id ?? ''} />;
+    case 'miniApp':
+      return <MiniAppScreen appId={params.appId ?? ''} />;
+    case 'developer':
+      return <DeveloperScreen />;
+    case 'developerNew':
+      return <NewAppScreen />;
+    case 'developerReview':
+      return <ReviewScreen />;
+    case 'developerApp':
+      return <DeveloperAppScreen appId={params.appId ?? ''} />;
+    case 'simulator':
+      return <SimulatorScreen />;
   }
 }
 

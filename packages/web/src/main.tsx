@@ -4,6 +4,7 @@ import { ApiClient } from './api/client.js';
 import { App } from './app.js';
 import { browserStorage, createTokenStore, TOKEN_STORAGE_KEY } from './storage.js';
 import './styles.css';
+import './miniapps/miniapps.css';
 
 const tokens = createTokenStore(browserStorage());
 

@@ -37,6 +37,12 @@ export const ROUTES = {
   transferCard: '/chats/:conversationId/transfers/:id',
   redPacket: '/chats/:conversationId/red-packets/:id',
   split: '/chats/:conversationId/splits/:id',
+  miniApp: '/miniapps/:appId',
+  developer: '/me/developer',
+  developerNew: '/me/developer/new',
+  developerReview: '/me/developer/review',
+  developerApp: '/me/developer/:appId',
+  simulator: '/dev/simulator',
 } as const;
 
 export type RouteName = keyof typeof ROUTES;
@@ -80,6 +86,12 @@ export const PARENTS: Partial<Record<RouteName, RouteName>> = {
   transferCard: 'conversation',
   redPacket: 'conversation',
   split: 'conversation',
+  miniApp: 'discover',
+  developer: 'me',
+  developerNew: 'developer',
+  developerReview: 'developer',
+  developerApp: 'developer',
+  simulator: 'developer',
 };
 
 export const HOME = ROUTES.chats;

@@ -100,7 +100,7 @@ export function successorOf<T extends { userId: string; role: MemberRole; joined
 }
 
 /** Kinds the sender may recall. Payment messages (later) may not; system messages never. */
-export const RECALLABLE_KINDS: ReadonlySet<string> = new Set(['text', 'photo', 'voice']);
+export const RECALLABLE_KINDS: ReadonlySet<string> = new Set(['text', 'photo', 'voice', 'miniapp']);
 
 /** Recall is open until exactly `recallWindowSeconds` after sending, inclusive. */
 export function withinRecallWindow(createdAt: Date, now: Date): boolean {

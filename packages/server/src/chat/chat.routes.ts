@@ -40,6 +40,7 @@ export const MessageSchema = Type.Object({
     Type.Literal('transfer'),
     Type.Literal('red_packet'),
     Type.Literal('split'),
+    Type.Literal('miniapp'),
   ]),
   text: Nullable(Type.String()),
   payload: Nullable(Type.Record(Type.String(), Type.Unknown())),

@@ -2,6 +2,13 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { DEMO_PASSWORD, DEMO_PIN, seedDemo, seedDemoActivity } from '../admin/demo.js';
+import {
+  DEMO_DEVELOPER,
+  type DemoMiniAppKeys,
+  demoServeConfig,
+  seedDemoMiniApps,
+  startDemoMiniApps,
+} from '../admin/demo-miniapps.js';
 import { buildApp } from '../app.js';
 import type { FundService, FundVerifyReport } from '../fund/fund.service.js';
 import { IdentityService } from '../identity/identity.service.js';
@@ -11,8 +18,10 @@ import { DomainError } from '../kernel/errors.js';
 import { createLogger } from '../kernel/logger.js';
 import { VERSION } from '../kernel/version.js';
 import { LedgerService } from '../ledger/ledger.service.js';
+import { MiniappsUsageError, miniappsCommand } from '../miniapps/registry.cli.js';
 import { connectDatabase, type DatabaseHandle } from '../platform/db/connect.js';
 import { migrateToLatest } from '../platform/db/migrate.js';
+import { DevUsageError, devCommand } from './dev.js';
 
 const USAGE = `jiaozi ${VERSION} — Jiaozi server and operator tools
 
@@ -35,6 +44,14 @@ Usage:
                                pay a day's income to every holder (once per day)
   jiaozi fund accrue-due       accrue every due day, pay out arrived redemptions
   jiaozi fund verify           check that the fund pool equals the holders' shares
+  jiaozi miniapps list [--status pending|approved|rejected|suspended]
+                               list registered mini apps
+  jiaozi miniapps approve APP_ID
+                               approve a mini app: it appears in Discover
+  jiaozi dev --url ORIGIN [--name NAME] [--webhook-url URL] [--data-dir DIR] [--port N]
+                               a local server on embedded PGlite for developing a mini app
+                               at ORIGIN: a developer with a test wallet, the app registered
+                               in test mode, its keys and the simulator's address printed
   jiaozi help                  this text
 
 Configuration comes from the environment (see docs/operator.md).`;
@@ -62,8 +79,17 @@ function identityFor(config: Config, database: DatabaseHandle): IdentityService 
   });
 }
 
-/** Connects to the database, migrates it and (with --demo) seeds the demo users. */
-async function prepare(config: Config, demo: boolean): Promise<DatabaseHandle> {
+interface Prepared {
+  database: DatabaseHandle;
+  /** With --demo (and DEMO_MINIAPPS): the example mini apps, registered and approved. */
+  demoApps: DemoMiniAppKeys[];
+}
+
+/**
+ * Connects to the database, migrates it and (with --demo) seeds the demo users and
+ * registers the example mini apps.
+ */
+async function prepare(config: Config, demo: boolean): Promise<Prepared> {
   const logger = createLogger(config.logLevel);
   const database = await connectDatabase({
     databaseUrl: config.databaseUrl,
@@ -73,6 +99,7 @@ async function prepare(config: Config, demo: boolean): Promise<DatabaseHandle> {
   const migrated = await migrateToLatest(database.db as never);
   const applied = (migrated.results ?? []).map((r) => r.migrationName);
   logger.info({ database: database.kind, applied }, 'database ready');
+  let demoApps: DemoMiniAppKeys[] = [];
   if (demo) {
     // The fund's scheduler is off here: the seed accrues a month of history itself.
     const built = await buildApp({
@@ -82,13 +109,43 @@ async function prepare(config: Config, demo: boolean): Promise<DatabaseHandle> {
     });
     const seeded = await seedDemo(built.services.identity);
     await seedDemoActivity(built.services, seeded.created);
+    if (config.demoMiniapps) {
+      demoApps = await seedDemoMiniApps(built.services, {
+        dataDir: config.dataDir,
+        ports: { restaurants: config.demoRestaurantsPort, shop: config.demoShopPort },
+      });
+    }
     await built.close();
     logger.info(seeded, 'demo users ready');
   }
-  return database;
+  return { database, demoApps };
 }
 
-function banner(config: Config, databaseKind: string, demo: boolean, workers: number): void {
+/** Where the example servers reach this server. */
+function localUrl(config: Config): string {
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${config.port}`;
+}
+
+/** Starts the example mini apps' servers (they stop when this process exits). */
+function startDemoApps(config: Config, demoApps: DemoMiniAppKeys[]): string[] {
+  if (demoApps.length === 0) return [];
+  const started = startDemoMiniApps(demoApps, {
+    jiaoziUrl: localUrl(config),
+    dataDir: config.dataDir,
+    currency: config.currency,
+    logger: createLogger(config.logLevel),
+  });
+  return started.running.map((r) => `${demoApps.find((a) => a.key === r.key)?.name ?? r.key} ${r.url}`);
+}
+
+function banner(
+  config: Config,
+  databaseKind: string,
+  demo: boolean,
+  workers: number,
+  apps: string[] = [],
+): void {
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   console.log(`\n  Jiaozi ${VERSION} is running at http://${shown}:${config.port}`);
   console.log(`  API docs: http://${shown}:${config.port}/docs`);
@@ -97,6 +154,10 @@ function banner(config: Config, databaseKind: string, demo: boolean, workers: nu
   );
   if (demo)
     console.log(`  Demo users: alice, bob, carol — password "${DEMO_PASSWORD}", payment PIN ${DEMO_PIN}\n`);
+  if (apps.length > 0)
+    console.log(
+      `  Mini apps (developer ${DEMO_DEVELOPER.username}, keys in ${config.dataDir}/demo-miniapps.json): ${apps.join(', ')}\n`,
+    );
 }
 
 /** Serves on this process until SIGINT or SIGTERM. */
@@ -118,13 +179,11 @@ async function serveHere(config: Config, database: DatabaseHandle): Promise<void
 }
 
 async function serve(chosen: Config, demo: boolean, workers: number): Promise<void> {
-  // The demo earns from the simulated yield unless the operator chose a source.
-  const config: Config =
-    demo && !process.env.FUND_YIELD_SOURCE ? { ...chosen, fundYieldSource: 'simulated' } : chosen;
+  const config = demo ? demoServeConfig(chosen, process.env) : chosen;
   if (workers === 1) {
-    const database = await prepare(config, demo);
+    const { database, demoApps } = await prepare(config, demo);
     await serveHere(config, database);
-    banner(config, database.kind, demo, 1);
+    banner(config, database.kind, demo, 1, startDemoApps(config, demoApps));
     return;
   }
   if (!config.databaseUrl || !config.redisUrl) {
@@ -142,8 +201,9 @@ async function serve(chosen: Config, demo: boolean, workers: number): Promise<vo
     return;
   }
   // The primary migrates once, then hands the port to its workers and restarts any that die.
-  const database = await prepare(config, demo);
+  const { database, demoApps } = await prepare(config, demo);
   await database.close();
+  const apps = startDemoApps(config, demoApps);
   const logger = createLogger(config.logLevel);
   let stopping = false;
   let listening = 0;
@@ -151,7 +211,7 @@ async function serve(chosen: Config, demo: boolean, workers: number): Promise<vo
     const worker = cluster.fork();
     worker.once('listening', () => {
       listening++;
-      if (listening === workers) banner(config, 'postgres', demo, workers);
+      if (listening === workers) banner(config, 'postgres', demo, workers, apps);
     });
   };
   cluster.on('exit', (worker, code, signal) => {
@@ -286,6 +346,15 @@ async function main(argv: string[]): Promise<void> {
       await serve(config, values.demo ?? false, workers);
       return;
     }
+    case 'dev': {
+      try {
+        await devCommand(config, rest);
+      } catch (error) {
+        if (error instanceof DevUsageError) throw new UsageError(error.message);
+        throw error;
+      }
+      return;
+    }
     case 'migrate': {
       parseArgs({ args: rest, options: {} });
       const database = await connectDatabase({
@@ -394,6 +463,25 @@ async function main(argv: string[]): Promise<void> {
     case 'fund': {
       const [sub, ...args] = rest;
       await fundCommand(config, sub, args);
+      return;
+    }
+    case 'miniapps': {
+      const [sub, ...args] = rest;
+      const lines = await withDatabase(config, async (database) => {
+        const built = await buildApp({
+          config: { ...config, logLevel: 'warn', fundScheduler: false, jobRunner: false },
+          database,
+        });
+        try {
+          return await miniappsCommand(built.services.miniapps, sub, args);
+        } catch (error) {
+          if (error instanceof MiniappsUsageError) throw new UsageError(error.message);
+          throw error;
+        } finally {
+          await built.close();
+        }
+      });
+      for (const line of lines) console.log(line);
       return;
     }
     default:

@@ -102,6 +102,29 @@ export class FamilyPayRepository {
       .execute();
   }
 
+  /** Gives back part of a month's usage (a refund of a payment through the grant). */
+  async releaseUsage(
+    trx: Transaction<Database>,
+    grantId: string,
+    month: string,
+    amount: bigint,
+  ): Promise<void> {
+    await trx
+      .updateTable('family_grant_usage')
+      .set({ used: sql<bigint>`greatest(used - ${amount}, 0)` })
+      .where('grant_id', '=', grantId)
+      .where('month', '=', month)
+      .execute();
+  }
+
+  findUse(transferId: string, db: Db = this.db): Promise<UseRow | undefined> {
+    return db
+      .selectFrom('family_grant_uses')
+      .selectAll()
+      .where('transfer_id', '=', transferId)
+      .executeTakeFirst();
+  }
+
   async insertUse(trx: Transaction<Database>, row: UseRow): Promise<void> {
     await trx.insertInto('family_grant_uses').values(row).execute();
   }

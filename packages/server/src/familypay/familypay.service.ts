@@ -24,6 +24,23 @@ export interface FamilyPayOptions {
   announcer?: Announcer;
 }
 
+/** What another domain runs inside a grant payment's transaction (see `chargeForMerchant`). */
+export interface MerchantChargeHooks {
+  before(trx: Transaction<Database>): Promise<void>;
+  after(trx: Transaction<Database>, transfer: LedgerTransfer): Promise<OutboxEvent[]>;
+}
+
+/** Where a grant payment goes and how it is told. */
+interface ChargeTarget {
+  merchant: UserRow;
+  merchantName: string;
+  creditAccountId: string;
+  code: string;
+  userData: Record<string, unknown>;
+  /** Pay-code charges tell the merchant user and the granter with a wallet event. */
+  receivedEvent: boolean;
+}
+
 function wire(amount: bigint): number {
   assert(amount >= 0n && amount <= BigInt(Number.MAX_SAFE_INTEGER), 'amount fits the wire');
   return Number(amount);
@@ -256,18 +273,64 @@ export class FamilyPayService implements GrantPayments {
    * transaction.
    */
   async charge(charge: GrantCharge): Promise<LedgerTransfer> {
+    const [merchant, to] = await Promise.all([
+      this.identity.getUser(charge.merchantId),
+      this.wallet.wallet(charge.merchantId),
+    ]);
+    return this.#charge(charge, {
+      merchant,
+      merchantName: merchant.display_name,
+      creditAccountId: to.id,
+      code: 'paycode',
+      userData: { kind: 'paycode', to: charge.merchantId, note: charge.note },
+      receivedEvent: true,
+    });
+  }
+
+  /**
+   * Pays another domain's merchant account through a grant (a mini-app order): the same
+   * checks, limits and notices as a pay-code charge, in one transaction that also runs
+   * `hooks.before` (first, e.g. to lock and check the order) and `hooks.after` (once the
+   * money moved, e.g. to mark the order paid; it returns the events to publish).
+   */
+  async chargeForMerchant(
+    charge: GrantCharge & {
+      merchantName: string;
+      creditAccountId: string;
+      userData: Record<string, unknown>;
+    },
+    hooks: MerchantChargeHooks,
+  ): Promise<LedgerTransfer> {
+    const merchant = await this.identity.getUser(charge.merchantId);
+    return this.#charge(
+      charge,
+      {
+        merchant,
+        merchantName: charge.merchantName,
+        creditAccountId: charge.creditAccountId,
+        code: 'miniapp',
+        userData: charge.userData,
+        receivedEvent: false,
+      },
+      hooks,
+    );
+  }
+
+  async #charge(
+    charge: GrantCharge,
+    target: ChargeTarget,
+    hooks?: MerchantChargeHooks,
+  ): Promise<LedgerTransfer> {
     assert(charge.amountMinor > 0n, 'a charge is positive');
     const row = await this.repo.findGrant(charge.grantId);
     if (!row || row.grantee_id !== charge.granteeId) throw new DomainError('not_found', 'No such grant.');
     if (charge.merchantId === row.granter_id) {
       throw new DomainError('cannot_pay_self', 'The granter cannot charge their own family card.');
     }
-    const [granter, grantee, merchant, from, to] = await Promise.all([
+    const [granter, grantee, from] = await Promise.all([
       this.identity.getUser(row.granter_id),
       this.identity.getUser(row.grantee_id),
-      this.identity.getUser(charge.merchantId),
       this.wallet.wallet(row.granter_id),
-      this.wallet.wallet(charge.merchantId),
     ]);
     if (checkAmount(charge.amountMinor, granter.kyc_tier)) {
       throw new DomainError('invalid_amount', "The amount is above the granter's per-payment limit.", {
@@ -278,17 +341,16 @@ export class FamilyPayService implements GrantPayments {
     const t: TransferInput = {
       id: charge.transferId,
       debitAccountId: from.id,
-      creditAccountId: to.id,
+      creditAccountId: target.creditAccountId,
       amount: charge.amountMinor,
-      code: 'paycode',
+      code: target.code,
       flags: 0,
       pendingId: null,
       timeoutSeconds: 0,
       userData: JSON.stringify({
-        kind: 'paycode',
+        kind: target.userData.kind,
         from: row.granter_id,
-        to: charge.merchantId,
-        note: charge.note,
+        ...target.userData,
         grantId: row.id,
         grantee: row.grantee_id,
       }),
@@ -297,7 +359,15 @@ export class FamilyPayService implements GrantPayments {
     await this.wallet.reserveDailyOutflow(granter.id, charge.amountMinor, granter.kyc_tier);
     let done: { transfer: LedgerTransfer; written: WrittenUpdate[]; audience: string[] };
     try {
-      done = await this.#chargeInTransaction(row, charge, t, conversationId, { granter, grantee, merchant });
+      done = await this.#chargeInTransaction(
+        row,
+        charge,
+        t,
+        conversationId,
+        { granter, grantee },
+        target,
+        hooks,
+      );
     } catch (error) {
       await this.wallet.releaseDailyOutflow(granter.id, charge.amountMinor);
       throw error;
@@ -313,10 +383,14 @@ export class FamilyPayService implements GrantPayments {
     charge: GrantCharge,
     t: TransferInput,
     conversationId: string,
-    people: { granter: UserRow; grantee: UserRow; merchant: UserRow },
+    people: { granter: UserRow; grantee: UserRow },
+    target: ChargeTarget,
+    hooks?: MerchantChargeHooks,
   ): Promise<{ transfer: LedgerTransfer; written: WrittenUpdate[]; audience: string[] }> {
-    const { granter, grantee, merchant } = people;
+    const { granter, grantee } = people;
+    const merchant = target.merchant;
     return this.db.transaction().execute(async (trx) => {
+      await hooks?.before(trx);
       const locked = await this.repo.lockGrant(trx, row.id);
       // The chat notice below locks the granter–grantee chat; a money message in that chat
       // locks it before the ledger. So lock it here, before the ledger, in the same order.
@@ -382,27 +456,32 @@ export class FamilyPayService implements GrantPayments {
           audience: [locked.granter_id, locked.grantee_id],
           payload: { grant, use: toUse(use, merchant, this.options.currency) },
         },
-        {
-          topic: 'wallet.payment_received',
-          audience: [charge.merchantId, locked.granter_id],
-          payload: {
-            transferId: t.id,
-            kind: 'paycode',
-            from: party(granter),
-            to: party(merchant),
-            amountMinor: wire(charge.amountMinor),
-            currency: this.options.currency,
-            note: charge.note,
-          },
-        },
+        ...(target.receivedEvent
+          ? [
+              {
+                topic: 'wallet.payment_received',
+                audience: [charge.merchantId, locked.granter_id],
+                payload: {
+                  transferId: t.id,
+                  kind: 'paycode',
+                  from: party(granter),
+                  to: party(merchant),
+                  amountMinor: wire(charge.amountMinor),
+                  currency: this.options.currency,
+                  note: charge.note,
+                },
+              },
+            ]
+          : []),
         ...(await this.chat.systemMessageInTransaction(trx, conversationId, locked.grantee_id, {
           event: 'family_pay_used',
           grantId: locked.id,
           granteeId: locked.grantee_id,
-          merchantName: merchant.display_name,
+          merchantName: target.merchantName,
           amountMinor: wire(charge.amountMinor),
           currency: this.options.currency,
         })),
+        ...((await hooks?.after(trx, result.transfer)) ?? []),
       ];
       const written = await writeOutbox(trx, events, now);
       return {
@@ -411,6 +490,22 @@ export class FamilyPayService implements GrantPayments {
         audience: [...new Set(events.flatMap((e) => e.audience))],
       };
     });
+  }
+
+  /**
+   * Inside another domain's refund transaction: a refund of a payment made through a grant
+   * gives its amount back to the month the payment counted in (under the grant's lock).
+   */
+  async refundInTransaction(
+    trx: Transaction<Database>,
+    paymentTransferId: string,
+    amount: bigint,
+  ): Promise<void> {
+    assert(amount > 0n, 'a refund is positive');
+    const use = await this.repo.findUse(paymentTransferId, trx);
+    if (!use) return;
+    await this.repo.lockGrant(trx, use.grant_id);
+    await this.repo.releaseUsage(trx, use.grant_id, use.month, amount);
   }
 
   // ── Views ────────────────────────────────────────────────────────────────

@@ -41,6 +41,12 @@ export interface Config {
   /** Where uploaded media files live; absent → `dataDir/media`. */
   mediaDir: string | undefined;
   mediaLinkTtlSeconds: number;
+  /** Let webhooks reach loopback and private addresses (development; `serve --demo`, `dev`). */
+  webhookAllowPrivateNetworks: boolean;
+  /** With `serve --demo`: register the example mini apps and run their servers. */
+  demoMiniapps: boolean;
+  demoRestaurantsPort: number;
+  demoShopPort: number;
 }
 
 export class ConfigError extends Error {
@@ -317,6 +323,33 @@ export const CONFIG_VARS = {
     description: 'How long a signed link to a photo or voice message stays good.',
     default: String(mediaLinkTtlSecondsDefault),
     parse: integer(10, 86400),
+  },
+  webhookAllowPrivateNetworks: {
+    name: 'WEBHOOK_ALLOW_PRIVATE_NETWORKS',
+    description:
+      'Let mini-app webhook URLs point to localhost and loopback, private, link-local, unique-local, CGNAT or multicast addresses. Off: such URLs are refused, and a delivery never connects to such an address whatever its host name resolves to. On by default for `serve --demo` and `jiaozi dev`; keep it off in production.',
+    default: 'false',
+    parse: boolean,
+  },
+  demoMiniapps: {
+    name: 'DEMO_MINIAPPS',
+    description:
+      'With `serve --demo`: register and approve the example mini apps (developer `jiaozi_labs`) and run their servers beside Jiaozi.',
+    default: 'true',
+    parse: boolean,
+  },
+  demoRestaurantsPort: {
+    name: 'DEMO_RESTAURANTS_PORT',
+    description:
+      'With `serve --demo`: the port of the example restaurant guide (its app and its merchant server).',
+    default: '8091',
+    parse: integer(1, 65535),
+  },
+  demoShopPort: {
+    name: 'DEMO_SHOP_PORT',
+    description: 'With `serve --demo`: the port of the example shop (its app and its merchant server).',
+    default: '8092',
+    parse: integer(1, 65535),
   },
 } as const satisfies { [K in keyof Config]: VarSpec<Config[K]> };
 

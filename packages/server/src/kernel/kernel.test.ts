@@ -47,6 +47,10 @@ describe('loadConfig', () => {
       jobRunner: true,
       mediaDir: undefined,
       mediaLinkTtlSeconds: 300,
+      webhookAllowPrivateNetworks: false,
+      demoMiniapps: true,
+      demoRestaurantsPort: 8091,
+      demoShopPort: 8092,
     });
   });
 

@@ -233,3 +233,65 @@ export const mediaSweepBatchMax = 500;
 export const imageJobsConcurrentMax = 2;
 /** Images waiting for their turn; past this an upload is told to come back shortly. */
 export const imageJobsQueuedMax = 32;
+
+// Mini-app registry
+/** Mini apps one developer may register. */
+export const miniappsPerDeveloperMax = 20;
+export const miniappNameLengthMax = 40;
+export const miniappDescriptionLengthMax = 500;
+/** Icon and webhook URLs. */
+export const miniappUrlLengthMax = 2_000;
+export const miniappOriginLengthMax = 200;
+/** Why an admin rejected or suspended an app. */
+export const miniappStatusReasonLengthMax = 500;
+/** Apps in one Discover or admin list. */
+export const miniappListMax = 500;
+/** A login code is good for one exchange within this long. */
+export const miniappLoginCodeTtlSeconds = 5 * 60;
+/** Storage of one app for one user: key length, value size (JSON, UTF-8) and key count. */
+export const miniappStorageKeyLengthMax = 128;
+export const miniappStorageValueBytesMax = 16 * 1024;
+export const miniappStorageKeysMax = 200;
+/** A shared card: its title, description and the path inside the app it opens. */
+export const miniappShareTitleLengthMax = 100;
+export const miniappShareDescriptionLengthMax = 300;
+export const miniappSharePathLengthMax = 1_000;
+/** Login codes one user may ask for per minute (the host asks once per `auth.login`). */
+export const miniappLoginCodesPerUserPerMinuteMax = 30;
+/** Spent and lapsed login codes are deleted this long after the first of them expires, in batches. */
+export const miniappLoginCodeSweepDelaySeconds = 10 * 60;
+export const miniappLoginCodeSweepBatchMax = 5_000;
+/**
+ * Characters of one path parameter as sent (URL-encoded): a 128-character storage key in
+ * Chinese is about 1,150. Longer ones are refused by the router.
+ */
+export const pathParamLengthMax = 1_200;
+
+// Mini-app payments
+/** A paid order may be refunded (in part, several times) for this long after payment. */
+export const miniappRefundWindowSeconds = 365 * 24 * 60 * 60;
+export const miniappOrderDescriptionMaxLength = 200;
+export const miniappMerchantReferenceMaxLength = 64;
+export const miniappRefundReasonMaxLength = 200;
+/** An order expires this long after it is made unless the merchant says otherwise. */
+export const miniappOrderTtlDefaultSeconds = 30 * 60;
+export const miniappOrderTtlMinSeconds = 60;
+export const miniappOrderTtlMaxSeconds = 24 * 60 * 60;
+export const miniappOrderMetadataKeysMax = 20;
+export const miniappOrderMetadataKeyMaxLength = 40;
+export const miniappOrderMetadataValueMaxLength = 500;
+/** Test money a user's test wallet (currency XTS) is funded with the first time it is needed. */
+export const miniappTestWalletFundingMinor = 1_000_000n;
+/** Events one page of `GET /v1/merchant/events` holds at most (default 50). */
+export const miniappEventsPageMax = 100;
+export const miniappEventsPageDefault = 50;
+/** Refunds of one order listed at most. */
+export const miniappRefundsListMax = 100;
+/** Webhook deliveries on one page of the developer console. */
+export const webhookDeliveriesPageMax = 50;
+/** A webhook endpoint has this long to answer with a 2xx. */
+export const webhookTimeoutSeconds = 10;
+/** Bytes of an endpoint's answer kept in the delivery log. */
+export const webhookResponseBodyMaxBytes = 2 * 1024;
+/** Attempts kept and shown per delivery (the schedule makes 11; resends add to it). */
+export const webhookAttemptsShownMax = 50;

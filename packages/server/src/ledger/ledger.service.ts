@@ -32,6 +32,10 @@ export const AccountCode = {
   fees: 'fees',
   fundPool: 'fund_pool',
   fundIncome: 'fund_income',
+  /** A mini app's merchant account, per app (owner ref) and mode (currency, XTS for test). */
+  merchant: 'merchant',
+  /** Where test money (XTS) comes from and, when settled, goes back to. */
+  testFaucet: 'test_faucet',
 } as const;
 
 export interface NewAccount {

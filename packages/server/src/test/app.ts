@@ -27,6 +27,8 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     // Tests run due jobs themselves (`services.jobs.runDue()`), by their own clock.
     jobRunner: false,
     mediaDir: mkdtempSync(join(tmpdir(), 'jiaozi-media-')),
+    // Test endpoints listen on 127.0.0.1.
+    webhookAllowPrivateNetworks: true,
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../kernel/clock.js';
+import { assert } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
 import { hmacHex } from '../platform/secrets/secrets.js';
 
@@ -67,6 +68,8 @@ export interface SimulatedBankOptions {
   /** Share of callbacks delivered twice (0–1). */
   duplicateRate: number;
   random: () => number;
+  /** The only currency the bank moves (the live one); null takes any. */
+  currency: string | null;
 }
 
 export type Deliver = (body: string, signature: string) => Promise<number>;
@@ -95,6 +98,7 @@ export class SimulatedBankGateway implements BankGateway {
       failureRate: 0,
       duplicateRate: 0.1,
       random: Math.random,
+      currency: null,
       ...options,
     };
   }
@@ -115,6 +119,12 @@ export class SimulatedBankGateway implements BankGateway {
   }
 
   payout(request: BankRequest): Promise<void> {
+    // Money that is not real (test XTS) must never leave through a bank.
+    const live = this.#options.currency;
+    assert(
+      live === null || request.currency === live,
+      `a bank payout is in ${live}, not ${request.currency}`,
+    );
     this.#schedule('payout', request);
     return Promise.resolve();
   }

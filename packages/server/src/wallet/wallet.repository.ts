@@ -278,7 +278,13 @@ export class WalletRepository {
   async history(accountId: string, filters: HistoryFilters, limit: number): Promise<HistoryRow[]> {
     const f = filters;
     const where = sql`
-      ${f.kind ? sql`AND (t.user_data::jsonb ->> 'kind') = ${f.kind}` : sql``}
+      ${
+        f.kind === 'paycode'
+          ? sql`AND (t.user_data::jsonb ->> 'kind') IN ('paycode', 'miniapp')`
+          : f.kind
+            ? sql`AND (t.user_data::jsonb ->> 'kind') = ${f.kind}`
+            : sql``
+      }
       ${f.direction === 'out' ? sql`AND t.debit_account_id = ${accountId}` : sql``}
       ${f.direction === 'in' ? sql`AND t.credit_account_id = ${accountId}` : sql``}
       ${f.from ? sql`AND t.created_at >= ${f.from}` : sql``}

@@ -76,8 +76,9 @@ export interface WalletOptions {
 
 /** What a ledger transfer's user data says about the business operation. */
 interface TransferMeta {
-  /** `fund`: written by the fund domain for subscriptions and redemptions. */
   /**
+   * `fund`: written by the fund domain for subscriptions and redemptions; `miniapp`: a
+   * mini-app order paid or refunded (shown as a merchant payment, named by `merchantName`);
    * `chat_transfer`, `red_packet`, `red_packet_refund`, `split`: written by money in chat,
    * with the conversation they happened in.
    */
@@ -87,6 +88,7 @@ interface TransferMeta {
     | 'transfer'
     | 'paycode'
     | 'fund'
+    | 'miniapp'
     | 'chat_transfer'
     | 'red_packet'
     | 'red_packet_refund'
@@ -99,6 +101,8 @@ interface TransferMeta {
   grantId?: string;
   grantee?: string;
   conversationId?: string;
+  merchantName?: string;
+  orderId?: string;
 }
 
 /** A pay-code charge that pays through a family-pay grant (the granter's wallet pays). */
@@ -164,6 +168,7 @@ export class WalletService {
   readonly repo: WalletRepository;
   #bankAccountId: string | undefined;
   #grants: GrantPayments | undefined;
+  #bankOperations: ((callback: BankCallback) => Promise<'applied' | 'ignored'>) | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -205,6 +210,24 @@ export class WalletService {
       'grant_use_not_allowed',
       'A family card pays merchants only, not transfers to people.',
     );
+  }
+
+  /**
+   * Lets another domain start bank operations of its own through the gateway (mini-app
+   * settlements): a callback for an operation id the wallet does not know goes to `handler`.
+   */
+  useBankOperations(handler: (callback: BankCallback) => Promise<'applied' | 'ignored'>): void {
+    assert(!this.#bankOperations, 'one other bank-operation owner');
+    this.#bankOperations = handler;
+  }
+
+  /** The user's newest bank card with its gateway token, for payouts another domain makes. */
+  async payoutCard(userId: string): Promise<{ id: string; label: string; token: string } | null> {
+    const cards = await this.repo.listCards(userId);
+    const card = cards[cards.length - 1];
+    return card
+      ? { id: card.id, label: `${card.bank_name} ••${card.last4}`, token: card.gateway_token }
+      : null;
   }
 
   get #bank(): string {
@@ -499,6 +522,7 @@ export class WalletService {
       });
     }
     const op = await this.repo.findOperation(cb.operationId);
+    if (!op && this.#bankOperations) return this.#bankOperations(cb);
     if (op?.status !== 'pending') return 'ignored';
     if (cb.amountMinor !== op.amount.toString() || cb.currency !== op.currency) {
       this.logger.error({ operationId: op.id }, 'bank callback does not match the operation; ignored');
@@ -1170,27 +1194,32 @@ export class WalletService {
       const isFund = meta.kind === 'fund';
       // A red packet's own sending has no single counterparty: it went to a chat.
       const isPacket = (meta.kind === 'red_packet' && !meta.to) || meta.kind === 'red_packet_refund';
+      const isMiniapp = meta.kind === 'miniapp';
       return {
         id: r.id,
-        kind: meta.kind ?? 'transfer',
+        kind: meta.kind === 'miniapp' ? 'paycode' : (meta.kind ?? 'transfer'),
         direction: r.outgoing ? 'out' : 'in',
         amountMinor: wire(r.post_amount ?? r.amount),
         currency: r.currency,
         status,
-        counterparty: !isBank && !isFund && !isPacket && other ? party(other) : null,
+        counterparty: !isBank && !isFund && !isPacket && !isMiniapp && other ? party(other) : null,
         counterpartyLabel: isBank
           ? bank
           : isFund
             ? 'Money fund'
             : isPacket
               ? 'Red packet'
-              : (other?.display_name ?? ''),
+              : isMiniapp
+                ? (meta.merchantName ?? '')
+                : (other?.display_name ?? ''),
         note: meta.note ?? '',
         reference: meta.requestId
           ? { type: 'payment_request', id: meta.requestId }
           : meta.conversationId
             ? { type: 'conversation', id: meta.conversationId }
-            : null,
+            : meta.orderId
+              ? { type: 'miniapp_order', id: meta.orderId }
+              : null,
         balanceAfterMinor: r.balance_after === null ? null : wire(r.balance_after),
         createdAt: r.created_at.toISOString(),
       };

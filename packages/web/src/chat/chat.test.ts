@@ -157,7 +157,7 @@ describe('text of messages', () => {
     expect(systemText(family, nameOf, zh)).toBe('Bob用亲属卡向Noodle Bar付款 1234.56');
   });
 
-  it('previews photos and voice messages by what they hold', () => {
+  it('previews photos, voice messages and mini-app cards by what they hold', () => {
     const opts = { group: true, meId: ME, nameOf, t };
     const photo = msg(1, {
       kind: 'photo',
@@ -172,6 +172,20 @@ describe('text of messages', () => {
     });
     expect(previewText(voice, opts)).toBe('Bob: [Voice] 0:07');
     expect(bodyText(voice, zh)).toBe('[语音] 0:07');
+    const card = msg(3, {
+      kind: 'miniapp',
+      text: null,
+      payload: {
+        appId: 'a',
+        appName: 'Shop',
+        iconUrl: null,
+        title: 'Jiaozi Shop',
+        path: '/',
+        description: '',
+      },
+    });
+    expect(previewText(card, opts)).toBe('Bob: [Mini app] Jiaozi Shop');
+    expect(bodyText(card, zh)).toBe('[小程序] Jiaozi Shop');
   });
 
   it('previews money messages by kind, with the greeting or the title', () => {

@@ -210,6 +210,10 @@ export function isRecallNotice(message: Pick<Message, 'kind' | 'payload'>): bool
 /** A message's body in one line: its text, or what it holds (`[Photo]`, `[Voice] 0:05`). */
 export function bodyText(message: Pick<Message, 'kind' | 'payload' | 'text'>, t: T): string {
   if (message.kind === 'photo') return t('media.preview_photo');
+  if (message.kind === 'miniapp') {
+    const title = typeof message.payload?.title === 'string' ? message.payload.title : '';
+    return t('miniapps.preview_card', { title });
+  }
   const p = message.payload ?? {};
   if (message.kind === 'transfer') return t('pay.preview_transfer');
   if (message.kind === 'red_packet')

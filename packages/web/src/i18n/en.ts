@@ -1,3 +1,5 @@
+import { miniappsEn } from './miniapps.en.js';
+
 /**
  * The English dictionary: the source of truth for message keys. Every other language is typed
  * `Messages`, so a missing or extra key there is a compile error. `{name}` marks a parameter.
@@ -770,4 +772,5 @@ export const en = {
   'pay.share_of': 'Share of {name}',
   'pay.split_reminded_you': 'You were reminded to pay your share',
   'history.open_chat': 'Open the chat',
+  ...miniappsEn,
 } as const satisfies Record<string, string>;

@@ -1,4 +1,5 @@
 import type { Messages } from './messages.js';
+import { miniappsZhCN } from './miniapps.zh-CN.js';
 
 /** 简体中文. Typed `Messages`: a missing or extra key is a compile error. */
 export const zhCN: Messages = {
@@ -766,4 +767,5 @@ export const zhCN: Messages = {
   'pay.share_of': '{name}的金额',
   'pay.split_reminded_you': '对方提醒你支付你的那一份',
   'history.open_chat': '查看聊天',
+  ...miniappsZhCN,
 };

@@ -10,6 +10,7 @@ import {
   DevicesIcon,
   EyeOffIcon,
   GlobeIcon,
+  GridIcon,
   type IconProps,
   LockIcon,
   LogoutIcon,
@@ -109,6 +110,13 @@ export function MeScreen() {
       <nav className="list" aria-label={t('me.payments')}>
         <Link to={ROUTES.family} className="row" data-testid="open-family">
           <RowContent Icon={UsersIcon} tone="orange" label={t('me.family')} />
+        </Link>
+      </nav>
+
+      <h2 className="section-title">{t('miniapps.me_section')}</h2>
+      <nav className="list" aria-label={t('miniapps.me_section')}>
+        <Link to={ROUTES.developer} className="row" data-testid="open-developer">
+          <RowContent Icon={GridIcon} tone="violet" label={t('miniapps.dev_title')} />
         </Link>
       </nav>
 

@@ -486,6 +486,160 @@ export interface SplitSharesTable {
   transfer_id: string | null;
 }
 
+export interface MiniappsTable {
+  id: string;
+  developer_id: string;
+  name: string;
+  description: string;
+  icon_url: string | null;
+  origin: string;
+  scopes: string[];
+  webhook_url: string | null;
+  status: 'pending' | 'approved' | 'rejected' | 'suspended';
+  status_reason: string | null;
+  live_key_hash: string;
+  live_key_created_at: Timestamp;
+  test_key_hash: string;
+  test_key_created_at: Timestamp;
+  webhook_secret: string;
+  webhook_secret_created_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  approved_at: Timestamp | null;
+}
+
+export interface MiniappLoginCodesTable {
+  code_hash: string;
+  app_id: string;
+  user_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+export interface MiniappOpenidsTable {
+  app_id: string;
+  user_id: string;
+  openid: string;
+  created_at: Timestamp;
+}
+
+export interface MiniappScopeGrantsTable {
+  app_id: string;
+  user_id: string;
+  scope: string;
+  granted_at: Timestamp;
+}
+
+export interface MiniappStorageTable {
+  app_id: string;
+  user_id: string;
+  key: string;
+  value: ColumnType<unknown, string, string>;
+  updated_at: Timestamp;
+}
+
+export interface MiniappOrdersTable {
+  id: string;
+  app_id: string;
+  mode: 'live' | 'test';
+  user_id: string;
+  openid: string;
+  amount: bigint;
+  currency: string;
+  description: string;
+  merchant_reference: string | null;
+  metadata: ColumnType<Record<string, string>, string, string>;
+  status: 'open' | 'paid' | 'closed' | 'expired';
+  refunded: ColumnType<bigint, bigint | undefined, bigint>;
+  paid_with: 'wallet' | 'family_grant' | null;
+  grant_id: string | null;
+  payment_transfer_id: string | null;
+  payment_token_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  paid_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  expired_at: Timestamp | null;
+}
+
+export interface MiniappIdempotencyKeysTable {
+  app_id: string;
+  mode: 'live' | 'test';
+  key: string;
+  fingerprint: string;
+  resource_type: 'order' | 'refund' | 'settlement';
+  resource_id: string;
+  created_at: Timestamp;
+}
+
+export interface MiniappRefundsTable {
+  id: string;
+  order_id: string;
+  app_id: string;
+  mode: 'live' | 'test';
+  amount: bigint;
+  currency: string;
+  reason: string | null;
+  transfer_id: string;
+  created_at: Timestamp;
+}
+
+export interface MiniappSettlementsTable {
+  id: string;
+  app_id: string;
+  mode: 'live' | 'test';
+  amount: bigint;
+  currency: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  card_id: string;
+  destination: string;
+  hold_transfer_id: string;
+  failure_reason: string | null;
+  created_at: Timestamp;
+  completed_at: Timestamp | null;
+}
+
+export interface MiniappEventHeadsTable {
+  app_id: string;
+  mode: 'live' | 'test';
+  seq: bigint;
+}
+
+export interface MiniappEventsTable {
+  id: string;
+  app_id: string;
+  mode: 'live' | 'test';
+  seq: bigint;
+  type: string;
+  body: string;
+  created_at: Timestamp;
+}
+
+export interface MiniappWebhookDeliveriesTable {
+  id: string;
+  app_id: string;
+  event_id: string;
+  url: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  attempt_count: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp | null;
+  last_attempt_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface MiniappWebhookAttemptsTable {
+  delivery_id: string;
+  number: number;
+  url: string;
+  response_status: number | null;
+  response_body: string | null;
+  duration_ms: number;
+  error: string | null;
+  manual: boolean;
+  started_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -532,6 +686,19 @@ export interface Database {
   red_packet_grabs: RedPacketGrabsTable;
   splits: SplitsTable;
   split_shares: SplitSharesTable;
+  miniapps: MiniappsTable;
+  miniapp_login_codes: MiniappLoginCodesTable;
+  miniapp_openids: MiniappOpenidsTable;
+  miniapp_scope_grants: MiniappScopeGrantsTable;
+  miniapp_storage: MiniappStorageTable;
+  miniapp_orders: MiniappOrdersTable;
+  miniapp_idempotency_keys: MiniappIdempotencyKeysTable;
+  miniapp_refunds: MiniappRefundsTable;
+  miniapp_settlements: MiniappSettlementsTable;
+  miniapp_event_heads: MiniappEventHeadsTable;
+  miniapp_events: MiniappEventsTable;
+  miniapp_webhook_deliveries: MiniappWebhookDeliveriesTable;
+  miniapp_webhook_attempts: MiniappWebhookAttemptsTable;
 }
 
 export type { Generated };

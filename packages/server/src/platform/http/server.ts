@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { DomainError } from '../../kernel/errors.js';
 import { newId } from '../../kernel/ids.js';
-import { requestBodyMaxBytes, requestIdMaxLength } from '../../kernel/limits.js';
+import { pathParamLengthMax, requestBodyMaxBytes, requestIdMaxLength } from '../../kernel/limits.js';
 import type { Logger } from '../../kernel/logger.js';
 import type { PoolStats } from '../db/connect.js';
 import { mapError } from './error-mapper.js';
@@ -115,7 +115,7 @@ export async function createHttpServer(options: HttpOptions): Promise<{ app: App
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID_RE.test(incoming) ? incoming : newId();
     },
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: pathParamLengthMax },
     ajv: { customOptions: {} },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
@@ -155,7 +155,9 @@ export async function createHttpServer(options: HttpOptions): Promise<{ app: App
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
+        // Mini apps run in sandboxed iframes from their own registered origins, with icons from there.
+        frameSrc: ["'self'", 'https:', 'http:'],
+        imgSrc: ["'self'", 'data:', 'blob:', 'https:', 'http:'],
         mediaSrc: ["'self'", 'blob:'],
         styleSrc: ["'self'", "'unsafe-inline'"],
         scriptSrc: ["'self'"],

@@ -33,6 +33,8 @@ import {
 import { formatRelativeTime } from '../../format.js';
 import { useI18n } from '../../i18n/context.js';
 import { photosOf } from '../../media/media.js';
+import { cardPayloadOf } from '../../miniapps/links.js';
+import { MiniAppCard } from '../../miniapps/screens.js';
 import { useLiveReload, useSendMessage, useTyping } from '../../realtime/live.js';
 import { Link } from '../../router.js';
 import { pathTo, ROUTES } from '../../routes.js';
@@ -660,6 +662,7 @@ function MessageItem({
     );
   }
 
+  const miniAppCard = message.kind === 'miniapp' ? cardPayloadOf(message.payload) : null;
   const cancel = () => {
     if (timer.current !== null) window.clearTimeout(timer.current);
     timer.current = null;
@@ -701,6 +704,8 @@ function MessageItem({
             <VoiceBubble message={message} mine={mine} />
           ) : message.kind === 'transfer' || message.kind === 'red_packet' || message.kind === 'split' ? (
             <MoneyCard message={message} mine={mine} />
+          ) : miniAppCard ? (
+            <MiniAppCard payload={miniAppCard} />
           ) : (
             <span className="bubble-text" data-testid="message-text">
               {message.text}

@@ -11,6 +11,8 @@ import * as m0010 from './0010_ledger_speed.js';
 import * as m0011 from './0011_family.js';
 import * as m0012 from './0012_jobs.js';
 import * as m0013 from './0013_chatpay.js';
+import * as m0014 from './0014_miniapps.js';
+import * as m0015 from './0015_miniapp_payments.js';
 import * as m0016 from './0016_ledger_lean.js';
 
 /**
@@ -30,5 +32,7 @@ export const migrations: Record<string, Migration> = {
   '0011_family': m0011,
   '0012_jobs': m0012,
   '0013_chatpay': m0013,
+  '0014_miniapps': m0014,
+  '0015_miniapp_payments': m0015,
   '0016_ledger_lean': m0016,
 };
