@@ -142,7 +142,9 @@ export class RegistryRepository {
     await db
       .insertInto('miniapp_openids')
       .values({ app_id: appId, user_id: userId, openid, created_at: now })
-      .onConflict((oc) => oc.columns(['app_id', 'user_id']).doNothing())
+      // The openid is a function of (app, user): a concurrent first use stored the same row,
+      // and meets this one on either unique index.
+      .onConflict((oc) => oc.doNothing())
       .execute();
   }
 
