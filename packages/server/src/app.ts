@@ -244,7 +244,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
       media.close();
       await fund.stopScheduler();
       await jobs.stop();
-      realtime.close();
+      await realtime.close();
       await app.close();
       await bus.close();
       await ledger.close();

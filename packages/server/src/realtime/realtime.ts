@@ -30,7 +30,8 @@ export class Realtime {
   readonly #methods = new Map<string, SocketCallHandler>();
   #tailTimer: NodeJS.Timeout | undefined;
   #tailSeq: bigint | null = null;
-  #tailing = false;
+  /** The tail pass running now, if any (close waits for it: it reads the database). */
+  #tailing: Promise<void> | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -123,7 +124,12 @@ export class Realtime {
    */
   startTail(intervalMs = wsTailIntervalMs): void {
     if (this.#tailTimer) return;
-    this.#tailTimer = setInterval(() => void this.#tail(), intervalMs);
+    this.#tailTimer = setInterval(() => {
+      if (this.#tailing) return;
+      this.#tailing = this.#tail().finally(() => {
+        this.#tailing = undefined;
+      });
+    }, intervalMs);
     this.#tailTimer.unref();
   }
 
@@ -133,8 +139,6 @@ export class Realtime {
   }
 
   async #tail(): Promise<void> {
-    if (this.#tailing) return;
-    this.#tailing = true;
     try {
       if (this.#tailSeq === null) {
         const top = await this.db
@@ -152,8 +156,6 @@ export class Realtime {
       for (const [id, pts] of heads) for (const c of this.#byUser.get(id) ?? []) c.wakeIfBehind(pts);
     } catch (error) {
       this.logger.warn({ err: error }, 'update log tail failed');
-    } finally {
-      this.#tailing = false;
     }
   }
 
@@ -170,9 +172,11 @@ export class Realtime {
   }
 
   /** Closes every socket (clients reconnect elsewhere and catch up). */
-  close(): void {
+  /** Closes every socket and waits for a tail pass in flight, which reads the database. */
+  async close(): Promise<void> {
     if (this.#tailTimer) clearInterval(this.#tailTimer);
     this.#tailTimer = undefined;
     for (const c of [...this.#all]) c.close(WS_CLOSE.goingAway, 'server shutting down');
+    await this.#tailing;
   }
 }
