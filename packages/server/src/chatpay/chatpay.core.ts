@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { allocate, minor } from '@jiaozi/money';
 import { assert } from '../kernel/errors.js';
+import { uuidFromDigest } from '../kernel/ids.js';
 import * as limits from '../kernel/limits.js';
 
 /** A uniform random integer in [0, boundExclusive); injectable so tests are deterministic. */
@@ -18,9 +19,7 @@ export type RandomInt = (boundExclusive: number) => number;
  * this way, so a step that runs twice is the same transfer, not a second payment.
  */
 export function derivedId(base: string, label: string): string {
-  const h = createHash('sha256').update(`${base}/${label}`).digest('hex');
-  const variant = ((Number.parseInt(h[16] as string, 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return uuidFromDigest(createHash('sha256').update(`${base}/${label}`).digest('hex'));
 }
 
 export type RedPacketProblem = 'count' | 'total_max' | 'share_min';

@@ -3,6 +3,7 @@
  * daily income, the 7-day annualised yield, the trading calendar and its 15:00 cut-off,
  * and the deterministic simulated yield. No I/O. One share is one minor unit (1 fen = 0.01).
  */
+import { uuidFromDigest } from '../kernel/ids.js';
 
 /** Yields are stored as integers: per-10k × 10^4 ("1.2345" → 12345). */
 export const YIELD_SCALE = 10_000n;
@@ -211,11 +212,4 @@ export function simulatedYieldE4(day: Day): bigint {
  * A deterministic UUID (version 8) from a SHA-256 hex digest: the id of a step derived from
  * an order or a day (a redemption's payout, a day's income transfer), the same on every node.
  */
-export function stepId(hashHex: string): string {
-  if (!/^[0-9a-f]{32,}$/.test(hashHex)) throw new Error('a hex digest of at least 128 bits');
-  const h = hashHex.slice(0, 32).split('');
-  h[12] = '8';
-  h[16] = ((Number.parseInt(h[16] as string, 16) & 0x3) | 0x8).toString(16);
-  const s = h.join('');
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
-}
+export const stepId = uuidFromDigest;

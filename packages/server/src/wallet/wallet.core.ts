@@ -1,4 +1,5 @@
 /** Pure rules of the wallet: card numbers, amounts, QR payloads, pay codes, cursors, CSV. */
+import { uuidFromDigest } from '../kernel/ids.js';
 import { kycLimits } from '../kernel/limits.js';
 
 /** Luhn check digit over 12–19 digits. */
@@ -109,10 +110,4 @@ export function limitDay(at: Date, timeZone: string): string {
 }
 
 /** A deterministic UUID for a step derived from an operation (e.g. the post of a top-up). */
-export function derivedId(hashHex: string): string {
-  const h = hashHex.slice(0, 32).split('');
-  h[12] = '8';
-  h[16] = ((Number.parseInt(h[16] as string, 16) & 0x3) | 0x8).toString(16);
-  const s = h.join('');
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
-}
+export const derivedId = uuidFromDigest;
