@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The ledger's state machine: pure functions that apply a batch of transfers to account
  * states and say, transfer by transfer, what happened. No I/O. The model is TigerBeetle's:
@@ -205,8 +207,21 @@ const NOT_KEPT: ReadonlySet<LedgerErrorCode> = new Set([
   'id_already_failed',
 ]);
 
-/** The fields that make two submissions of one id the same transfer. */
+/**
+ * What makes two submissions of one id the same transfer: a hash (SHA-256, base64url) of the
+ * fields below. Transfers and failures stored before migration 0017 keep the fields themselves
+ * (a JSON array); `sameFingerprint` reads both.
+ */
 export function fingerprint(t: TransferInput): string {
+  return createHash('sha256').update(fingerprintFields(t)).digest('base64url');
+}
+
+/** Whether a stored fingerprint is this submission's. */
+export function sameFingerprint(stored: string, t: TransferInput): boolean {
+  return stored.startsWith('[') ? stored === fingerprintFields(t) : stored === fingerprint(t);
+}
+
+function fingerprintFields(t: TransferInput): string {
   return JSON.stringify([
     t.debitAccountId,
     t.creditAccountId,
@@ -311,7 +326,7 @@ class Working {
 }
 
 function sameTransfer(stored: Transfer, input: TransferInput): boolean {
-  return stored.fingerprint === fingerprint(input);
+  return sameFingerprint(stored.fingerprint, input);
 }
 
 function over(total: bigint): boolean {
@@ -361,7 +376,7 @@ function applyOne(w: Working, t: TransferInput, now: Date): TransferResult {
   }
   const failed = w.failures.get(t.id);
   if (failed) {
-    return failed.fingerprint === fingerprint(t)
+    return sameFingerprint(failed.fingerprint, t)
       ? { status: 'failed', code: 'id_already_failed', originalCode: failed.code }
       : { status: 'failed', code: 'exists_with_different_fields' };
   }

@@ -181,14 +181,20 @@ describe('ledger on a real database', () => {
     expect(report.ok).toBe(true);
     expect(report.batches).toBeGreaterThan(5);
 
+    // Entries are the entry fields of transfers (and ledger_entries_other): neither changes.
     await expect(
-      sql`UPDATE ledger_entries SET credits_posted = credits_posted + 1`.execute(database.db),
+      sql`UPDATE ledger_transfers SET credit_cpo = credit_cpo + 1 WHERE credit_account_id = ${bob}`.execute(
+        database.db,
+      ),
+    ).rejects.toThrow(/only the state of a pending ledger transfer may change/);
+    await expect(
+      sql`UPDATE ledger_entries_other SET credits_posted = credits_posted + 1`.execute(database.db),
     ).rejects.toThrow(/append-only/);
-    await sql`ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only`.execute(database.db);
-    await sql`UPDATE ledger_entries SET credits_posted = credits_posted + 1 WHERE account_id = ${bob} AND version = 1`.execute(
+    await sql`ALTER TABLE ledger_transfers DISABLE TRIGGER ledger_transfers_guard`.execute(database.db);
+    await sql`UPDATE ledger_transfers SET credit_cpo = credit_cpo + 1 WHERE credit_account_id = ${bob} AND credit_version = 1`.execute(
       database.db,
     );
-    await sql`ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_append_only`.execute(database.db);
+    await sql`ALTER TABLE ledger_transfers ENABLE TRIGGER ledger_transfers_guard`.execute(database.db);
     const tampered = await ledger.verify();
     expect(tampered.ok).toBe(false);
     expect(tampered.problems.some((p) => /hash does not match/.test(p))).toBe(true);

@@ -1,7 +1,7 @@
 import { type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import { assert } from '../kernel/errors.js';
 import type { Database, LedgerAccountsTable, LedgerTransfersTable } from '../platform/db/schema.js';
-import type { Account, BatchOutcome, Failure, LedgerErrorCode, Transfer } from './ledger.core.js';
+import type { Account, BatchOutcome, Entry, Failure, LedgerErrorCode, Transfer } from './ledger.core.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -67,16 +67,8 @@ interface RawTransfer {
   created_at: string;
 }
 
-type RawAnswer =
-  | { status: 'ok'; batch_id: string }
-  | { status: 'exists' }
-  | { status: 'stale'; accounts: RawAccount[] };
-
-/** What `ledger_commit_batch` did: wrote the batch, or found an id stored or an account changed. */
-export type CommitAnswer =
-  | { status: 'ok'; batchId: bigint }
-  | { status: 'exists' }
-  | { status: 'stale'; accounts: Account[] };
+/** Why `ledger_commit_batch` wrote nothing: an id is stored, or an account changed. */
+export type RefusedAnswer = { status: 'exists' } | { status: 'stale'; accounts: Account[] };
 
 interface ReadResult {
   last_batch_id: string;
@@ -120,25 +112,55 @@ function fromRawTransfer(r: RawTransfer): Transfer {
   };
 }
 
-/**
- * A Postgres array literal, built here rather than by the driver (a batch sends some forty
- * arrays; the driver's generic conversion was a tenth of the writer's time). Every string
- * is quoted, so an id that is not a well-formed uuid cannot add or split elements: the cast
- * refuses it.
- */
-export function pgArray(values: readonly (string | number | bigint | null)[]): string {
-  let out = '{';
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (i > 0) out += ',';
-    if (v === null || v === undefined) out += 'NULL';
-    else if (typeof v === 'string') out += `"${NEEDS_ESCAPE.test(v) ? v.replace(ESCAPE, '\\$&') : v}"`;
-    else out += v.toString();
-  }
-  return `${out}}`;
-}
 const NEEDS_ESCAPE = /["\\]/;
 const ESCAPE = /["\\]/g;
+
+/**
+ * A Postgres array literal, built here rather than by the driver (a batch sends some fifty
+ * arrays; the driver's generic conversion was a tenth of the writer's time), element by
+ * element. Every string is quoted, so an id that is not a well-formed uuid cannot add or split
+ * elements: the cast refuses it.
+ */
+class ArrayLiteral {
+  #out = '{';
+  #empty = true;
+
+  #next(): void {
+    if (this.#empty) this.#empty = false;
+    else this.#out += ',';
+  }
+
+  text(v: string | null): void {
+    this.#next();
+    this.#out += v === null ? 'NULL' : `"${NEEDS_ESCAPE.test(v) ? v.replace(ESCAPE, '\\$&') : v}"`;
+  }
+
+  num(v: number | bigint | null): void {
+    this.#next();
+    this.#out += v === null ? 'NULL' : v.toString();
+  }
+
+  end(): string {
+    return `${this.#out}}`;
+  }
+}
+
+type Tuple<T, N extends number, R extends T[] = []> = R['length'] extends N ? R : Tuple<T, N, [...R, T]>;
+
+/** `n` array literals, one per column, filled in one pass over a batch's rows. */
+function columns<N extends number>(n: N): Tuple<ArrayLiteral, N> {
+  return Array.from({ length: n }, () => new ArrayLiteral()) as Tuple<ArrayLiteral, N>;
+}
+
+/** An entry's version and totals into five columns from `at` (NULLs for none). */
+function entryColumns(cols: readonly ArrayLiteral[], at: number, e: Entry | undefined): void {
+  const c = (k: number) => cols[at + k] as ArrayLiteral;
+  c(0).num(e?.version ?? null);
+  c(1).num(e?.debitsPending ?? null);
+  c(2).num(e?.debitsPosted ?? null);
+  c(3).num(e?.creditsPending ?? null);
+  c(4).num(e?.creditsPosted ?? null);
+}
 
 /** The only place that speaks SQL for the ledger. */
 export class LedgerRepository {
@@ -306,55 +328,136 @@ export class LedgerRepository {
 
   /**
    * Writes everything a batch decided in one statement (`ledger_commit_batch`), after checking
-   * in it, under the chain head lock, what the batch was decided against: that none of
-   * `checkIds` is stored yet and that every account in `expected` is still in that state.
-   * If a check fails nothing is written and the answer says which (with the accounts as
-   * they are now). Outside a transaction the statement commits by itself.
+   * in it, under the chain head lock, what the batch was decided against: that its ids are new
+   * and that every account in `expected` (the states the batch was decided against) is still
+   * in that state. If a check fails nothing is written and the statement raises; `refusal()`
+   * tells such an error from others. Outside a transaction the statement commits by itself.
    */
   async commitBatch(
     db: Db,
-    batch: { at: Date; contentHash: string; checkIds: readonly string[]; expected: readonly Account[] },
-    outcome: Pick<BatchOutcome, 'created' | 'failures' | 'pendingStates' | 'entries'>,
-  ): Promise<CommitAnswer> {
+    batch: { at: Date; contentHash: string; expected: readonly Account[] },
+    outcome: Pick<BatchOutcome, 'created' | 'failures' | 'pendingStates' | 'entries' | 'accounts'>,
+  ): Promise<bigint> {
     const t = outcome.created;
-    const f = outcome.failures;
-    const e = outcome.entries;
-    const x = batch.expected;
-    const createdIds = new Set(t.map((y) => y.id));
-    const states = [...outcome.pendingStates].filter(([id]) => !createdIds.has(id));
     // The statement stores the batch's time as every created transfer's.
     assert(
       t.every((y) => y.timestamp.getTime() === batch.at.getTime()),
       "a batch's transfers carry the batch's time",
     );
-    const iso = (d: Date | null) => (d === null ? null : d.toISOString());
-    const result = await sql<{ answer: RawAnswer | string }>`
-      SELECT ledger_commit_batch(
-        ${batch.at}::timestamptz, ${batch.contentHash}, ${pgArray([...batch.checkIds])}::uuid[],
-        ${pgArray(x.map((y) => y.id))}::uuid[], ${pgArray(x.map((y) => y.version.toString()))}::int8[],
-        ${pgArray(t.map((y) => y.id))}::uuid[], ${pgArray(t.map((y) => y.debitAccountId))}::uuid[], ${pgArray(t.map((y) => y.creditAccountId))}::uuid[],
-        ${pgArray(t.map((y) => y.amount.toString()))}::int8[], ${pgArray(t.map((y) => y.currency))}::text[], ${pgArray(t.map((y) => y.code))}::text[],
-        ${pgArray(t.map((y) => y.flags))}::int4[], ${pgArray(t.map((y) => y.pendingId))}::uuid[], ${pgArray(t.map((y) => y.timeoutSeconds))}::int4[],
-        ${pgArray(t.map((y) => iso(y.expiresAt)))}::timestamptz[],
-        ${pgArray(t.map((y) => outcome.pendingStates.get(y.id) ?? y.state))}::text[], ${pgArray(t.map((y) => y.userData))}::text[],
-        ${pgArray(t.map((y) => y.fingerprint))}::text[],
-        ${pgArray(f.map((y) => y.id))}::uuid[], ${pgArray(f.map((y) => y.code))}::text[], ${pgArray(f.map((y) => y.fingerprint))}::text[],
-        ${pgArray(e.map((y) => y.accountId))}::uuid[], ${pgArray(e.map((y) => y.version.toString()))}::int8[], ${pgArray(e.map((y) => y.transferId))}::uuid[],
-        ${pgArray(e.map((y) => y.debitsPending.toString()))}::int8[], ${pgArray(e.map((y) => y.debitsPosted.toString()))}::int8[],
-        ${pgArray(e.map((y) => y.creditsPending.toString()))}::int8[], ${pgArray(e.map((y) => y.creditsPosted.toString()))}::int8[],
-        ${pgArray(states.map(([id]) => id))}::uuid[], ${pgArray(states.map(([, st]) => st))}::text[]
-      ) AS answer`.execute(db);
-    const raw = result.rows[0]?.answer;
-    if (!raw) throw new Error('ledger_commit_batch gave no answer');
-    const answer = typeof raw === 'string' ? (JSON.parse(raw) as RawAnswer) : raw;
-    switch (answer.status) {
-      case 'ok':
-        return { status: 'ok', batchId: BigInt(answer.batch_id) };
-      case 'exists':
-        return { status: 'exists' };
-      case 'stale':
-        return { status: 'stale', accounts: answer.accounts.map(fromRawAccount) };
+    // A new transfer's entries for its debit and credit accounts go on its row; any other
+    // entry (a hold released by its timeout) into ledger_entries_other.
+    const byTransfer = new Map<string, Entry[]>();
+    for (const y of outcome.entries) {
+      const list = byTransfer.get(y.transferId);
+      if (list) list.push(y);
+      else byTransfer.set(y.transferId, [y]);
     }
+    const inline = new Set<Entry>();
+    const T = columns(23);
+    for (const y of t) {
+      const own = byTransfer.get(y.id);
+      const d = own?.find((z) => z.accountId === y.debitAccountId);
+      const c = own?.find((z) => z.accountId === y.creditAccountId);
+      const both = d !== undefined && c !== undefined && d !== c;
+      if (both) {
+        inline.add(d);
+        inline.add(c);
+      }
+      T[0].text(y.id);
+      T[1].text(y.debitAccountId);
+      T[2].text(y.creditAccountId);
+      T[3].num(y.amount);
+      T[4].text(y.currency);
+      T[5].text(y.code);
+      T[6].num(y.flags);
+      T[7].text(y.pendingId);
+      T[8].num(y.timeoutSeconds);
+      T[9].text(y.expiresAt === null ? null : y.expiresAt.toISOString());
+      T[10].text(outcome.pendingStates.get(y.id) ?? y.state);
+      T[11].text(y.userData);
+      T[12].text(y.fingerprint);
+      entryColumns(T, 13, both ? d : undefined);
+      entryColumns(T, 18, both ? c : undefined);
+    }
+    const F = columns(3);
+    for (const y of outcome.failures) {
+      F[0].text(y.id);
+      F[1].text(y.code);
+      F[2].text(y.fingerprint);
+    }
+    const E = columns(7);
+    for (const y of outcome.entries) {
+      if (inline.has(y)) continue;
+      E[0].text(y.accountId);
+      E[1].num(y.version);
+      E[2].text(y.transferId);
+      E[3].num(y.debitsPending);
+      E[4].num(y.debitsPosted);
+      E[5].num(y.creditsPending);
+      E[6].num(y.creditsPosted);
+    }
+    const created = new Set<string>();
+    for (const y of t) created.add(y.id);
+    const S = columns(2);
+    for (const [id, state] of outcome.pendingStates) {
+      if (created.has(id)) continue;
+      S[0].text(id);
+      S[1].text(state);
+    }
+    // The accounts the batch changes are checked as they are moved (from the version the
+    // batch was decided against); the others it read, as they are.
+    const before = new Map<string, bigint>();
+    for (const y of batch.expected) before.set(y.id, y.version);
+    const A = columns(7);
+    for (const y of outcome.accounts.values()) {
+      const v = before.get(y.id);
+      assert(v !== undefined, 'a batch changes only accounts it was decided against');
+      A[0].text(y.id);
+      A[1].num(v);
+      A[2].num(y.debitsPending);
+      A[3].num(y.debitsPosted);
+      A[4].num(y.creditsPending);
+      A[5].num(y.creditsPosted);
+      A[6].num(y.version);
+    }
+    const X = columns(2);
+    for (const y of batch.expected) {
+      if (outcome.accounts.has(y.id)) continue;
+      X[0].text(y.id);
+      X[1].num(y.version);
+    }
+    const result = await sql<{ batch_id: bigint }>`
+      SELECT ledger_commit_batch(
+        ${batch.at}::timestamptz, ${batch.contentHash}, ${X[0].end()}::uuid[], ${X[1].end()}::int8[],
+        ${T[0].end()}::uuid[], ${T[1].end()}::uuid[], ${T[2].end()}::uuid[], ${T[3].end()}::int8[],
+        ${T[4].end()}::text[], ${T[5].end()}::text[], ${T[6].end()}::int4[], ${T[7].end()}::uuid[],
+        ${T[8].end()}::int4[], ${T[9].end()}::timestamptz[], ${T[10].end()}::text[], ${T[11].end()}::text[],
+        ${T[12].end()}::text[],
+        ${T[13].end()}::int8[], ${T[14].end()}::int8[], ${T[15].end()}::int8[], ${T[16].end()}::int8[], ${T[17].end()}::int8[],
+        ${T[18].end()}::int8[], ${T[19].end()}::int8[], ${T[20].end()}::int8[], ${T[21].end()}::int8[], ${T[22].end()}::int8[],
+        ${F[0].end()}::uuid[], ${F[1].end()}::text[], ${F[2].end()}::text[],
+        ${E[0].end()}::uuid[], ${E[1].end()}::int8[], ${E[2].end()}::uuid[], ${E[3].end()}::int8[],
+        ${E[4].end()}::int8[], ${E[5].end()}::int8[], ${E[6].end()}::int8[],
+        ${S[0].end()}::uuid[], ${S[1].end()}::text[],
+        ${A[0].end()}::uuid[], ${A[1].end()}::int8[], ${A[2].end()}::int8[], ${A[3].end()}::int8[],
+        ${A[4].end()}::int8[], ${A[5].end()}::int8[], ${A[6].end()}::int8[]
+      ) AS batch_id`.execute(db);
+    const batchId = result.rows[0]?.batch_id;
+    if (batchId === undefined) throw new Error('ledger_commit_batch gave no answer');
+    return BigInt(batchId);
+  }
+
+  /**
+   * What an error of `commitBatch` means: the batch was refused (nothing of it was written)
+   * because an id is stored (`exists`) or an account changed (`stale`, with the states of
+   * `accounts` as they are now) — or null for any other error.
+   */
+  async refusal(error: unknown, accounts: readonly string[]): Promise<RefusedAnswer | null> {
+    const e = error as { code?: string; constraint?: string };
+    const stored = e?.constraint === 'ledger_transfers_pkey' || e?.constraint === 'ledger_failures_pkey';
+    if (e?.code === 'LG002' || (e?.code === '23505' && stored)) return { status: 'exists' };
+    if (e?.code === 'LG001') return { status: 'stale', accounts: await this.findAccounts(accounts) };
+    return null;
   }
 
   /** An account's totals right after its `version`-th entry (version 0: all zero). */

@@ -133,8 +133,8 @@ export async function applyGroups(
   const hasWork = outcome.created.length + outcome.failures.length + outcome.entries.length > 0;
   let batchId = chain.lastBatchId;
   if (hasWork) {
-    // Read under the chain lock just now: nothing to check, it cannot be stale.
-    const answer = await repo.commitBatch(
+    // Read under the chain lock just now: it cannot be stale.
+    batchId = await repo.commitBatch(
       trx,
       {
         at: now,
@@ -143,13 +143,10 @@ export async function applyGroups(
           failures: outcome.failures,
           entries: outcome.entries,
         }),
-        checkIds: [],
-        expected: [],
+        expected: accounts,
       },
       outcome,
     );
-    assert(answer.status === 'ok', 'a batch read under the chain lock is written');
-    batchId = answer.batchId;
   }
   const perGroup: TransferResult[][] = [];
   const events: OutboxEvent[] = [];
@@ -463,7 +460,6 @@ export class LedgerWriter {
         failures: applied.failures,
         entries: applied.entries,
       }),
-      checkIds: inputs.map((t) => t.id),
       expected: [...accounts.values()],
     };
     const flight: InFlight = { seq: ++this.#sent, groups, accounts: applied.accounts };
@@ -473,46 +469,61 @@ export class LedgerWriter {
       events.length === 0
         ? this.repo.commitBatch(this.db, batch, applied)
         : this.db.transaction().execute(async (trx) => {
-            const answer = await this.repo.commitBatch(trx, batch, applied);
-            if (answer.status === 'ok') await writeOutbox(trx, events, now);
-            return answer;
+            const batchId = await this.repo.commitBatch(trx, batch, applied);
+            await writeOutbox(trx, events, now);
+            return batchId;
           });
-    commit.then(
-      (answer) => {
-        // Refused: nothing of it was written.
-        this.#settle(flight, answer.status === 'ok', false);
-        if (answer.status === 'ok') {
-          this.stats.fast++;
-          groups.forEach((g, i) => {
-            g.resolve(perGroup[i] ?? []);
-          });
-        } else {
-          this.stats.refused++;
-          if (answer.status === 'stale') for (const a of answer.accounts) this.#learn(a);
-          // An id is stored (a retry): the slow path answers it with the original.
-          // With a batch sent before it still unanswered, a stale batch may simply have taken
-          // the chain lock first (two connections): decide it once more when that batch is
-          // answered. Otherwise another writer is changing these accounts: slow path, and
-          // pause the fast path, whose batches would likely be refused too.
+    commit
+      .then(
+        () => null,
+        async (error: unknown) => {
+          // Whether a batch sent before it was still unanswered when this one was refused.
           const earlier = [...this.#inFlight].some((f) => f.seq < flight.seq);
-          if (answer.status === 'exists') {
-            this.#requeue(groups);
-          } else if (earlier) {
-            this.#drainFirst = true;
-            this.#requeue(groups, true);
+          return { error, earlier, refused: await this.repo.refusal(error, [...accounts.keys()]) };
+        },
+      )
+      .then(
+        (failed) => {
+          if (failed === null) {
+            this.#settle(flight, true, false);
+            this.stats.fast++;
+            groups.forEach((g, i) => {
+              g.resolve(perGroup[i] ?? []);
+            });
+          } else if (failed.refused === null) {
+            // The statement failed: it may have committed after all (the answer was lost).
+            this.#settle(flight, false, true);
+            this.#fail(groups, failed.error);
           } else {
-            this.#fastPausedUntil = performance.now() + this.options.fastPauseAfterRefusalMs;
-            this.#requeue(groups);
+            // Refused: nothing of it was written.
+            this.#settle(flight, false, false);
+            this.stats.refused++;
+            const refused = failed.refused;
+            if (refused.status === 'stale') for (const a of refused.accounts) this.#learn(a);
+            // An id is stored (a retry): the slow path answers it with the original.
+            // With a batch sent before it still unanswered, a stale batch may simply have taken
+            // the chain lock first (two connections): decide it once more when that batch is
+            // answered. Otherwise another writer is changing these accounts: slow path, and
+            // pause the fast path, whose batches would likely be refused too.
+            if (refused.status === 'exists') {
+              this.#requeue(groups);
+            } else if (failed.earlier) {
+              this.#drainFirst = true;
+              this.#requeue(groups, true);
+            } else {
+              this.#fastPausedUntil = performance.now() + this.options.fastPauseAfterRefusalMs;
+              this.#requeue(groups);
+            }
           }
-        }
-        this.#kick();
-      },
-      (error: unknown) => {
-        this.#settle(flight, false, true);
-        this.#fail(groups, error);
-        this.#kick();
-      },
-    );
+          this.#kick();
+        },
+        (error: unknown) => {
+          // Reading the accounts of a refused batch failed: what it did is not known.
+          this.#settle(flight, false, true);
+          this.#fail(groups, error);
+          this.#kick();
+        },
+      );
   }
 
   /** A batch in flight was answered: its states are now known, or were never written. */

@@ -71,21 +71,15 @@ export function isPayCodeShape(code: string): boolean {
 }
 
 /** History cursors: the (created_at, id) of the last item shown, opaque to clients. */
-export function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
+/** A history page's cursor: the wallet account's version of the last row shown. */
+export function encodeCursor(version: bigint): string {
+  return Buffer.from(`v${version}`).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
-  let text: string;
-  try {
-    text = Buffer.from(cursor, 'base64url').toString('utf8');
-  } catch {
-    return null;
-  }
-  const [iso, id] = text.split('|');
-  if (!iso || !id || !/^[0-9a-f-]{36}$/.test(id)) return null;
-  const createdAt = new Date(iso);
-  return Number.isNaN(createdAt.getTime()) ? null : { createdAt, id };
+export function decodeCursor(cursor: string): { version: bigint } | null {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const m = /^v([1-9][0-9]{0,18})$/.exec(text);
+  return m ? { version: BigInt(m[1] as string) } : null;
 }
 
 /** One CSV field (RFC 4180), with formula injection neutralised for spreadsheets. */

@@ -18,10 +18,13 @@ export interface HistoryFilters {
   from?: Date | undefined;
   to?: Date | undefined;
   counterparty?: string | undefined;
-  before?: { createdAt: Date; id: string } | undefined;
+  /** Rows before this version of the wallet account (the cursor). */
+  before?: bigint | undefined;
 }
 
 export interface HistoryRow extends Selectable<LedgerTransfersTable> {
+  /** The wallet account's version right after the transfer (the history's order). */
+  account_version: bigint;
   outgoing: boolean;
   post_amount: bigint | null;
   balance_after: bigint | null;
@@ -249,16 +252,25 @@ export class WalletRepository {
   }
 
   /**
-   * History rows of a wallet: the operations (not the posts and voids that finish them) with
-   * the posted amount of a hold, the balance right after, and the bank card of bank ones.
+   * History rows of a wallet, newest first: the operations (not the posts and voids that finish
+   * them) with the posted amount of a hold, the balance right after, and the bank card of bank
+   * ones. A wallet's transfers are read by the account's versions, on the debit and on the
+   * credit side (an index each), `limit` at most from each.
    */
-  #historyRows(accountId: string, where: RawBuilder<unknown>, tail: RawBuilder<unknown>) {
+  #historyRows(accountId: string, where: RawBuilder<unknown>, limit: number, before?: bigint) {
+    const side = (s: 'debit' | 'credit') => sql`(
+        SELECT t.*, ${sql.ref(`t.${s}_version`)} AS account_version FROM ledger_transfers t
+        WHERE ${sql.ref(`t.${s}_account_id`)} = ${accountId} AND ${sql.ref(`t.${s}_version`)} IS NOT NULL
+          ${before === undefined ? sql`` : sql`AND ${sql.ref(`t.${s}_version`)} < ${before}`}
+          AND (t.flags & 12) = 0
+          ${where}
+        ORDER BY ${sql.ref(`t.${s}_version`)} DESC LIMIT ${limit})`;
     return sql<HistoryRow>`
       SELECT t.*, (t.debit_account_id = ${accountId}) AS outgoing,
              post.amount AS post_amount,
              bal.balance AS balance_after,
              bc.bank_name, bc.last4 AS card_last4
-      FROM ledger_transfers t
+      FROM (${side('debit')} UNION ALL ${side('credit')}) t
       LEFT JOIN ledger_transfers post ON post.pending_id = t.id AND (post.flags & 4) <> 0
       LEFT JOIN LATERAL (
         SELECT e.credits_posted - e.debits_posted AS balance FROM ledger_entries e
@@ -268,10 +280,7 @@ export class WalletRepository {
       ) bal ON true
       LEFT JOIN bank_operations bo ON bo.id = t.id
       LEFT JOIN bank_cards bc ON bc.id = bo.card_id
-      WHERE (t.debit_account_id = ${accountId} OR t.credit_account_id = ${accountId})
-        AND (t.flags & 12) = 0
-        ${where}
-      ${tail}`.execute(this.db);
+      ORDER BY t.account_version DESC LIMIT ${limit}`.execute(this.db);
   }
 
   /** A wallet's history, newest first, filtered and paged by cursor. */
@@ -289,18 +298,14 @@ export class WalletRepository {
       ${f.direction === 'in' ? sql`AND t.credit_account_id = ${accountId}` : sql``}
       ${f.from ? sql`AND t.created_at >= ${f.from}` : sql``}
       ${f.to ? sql`AND t.created_at < ${f.to}` : sql``}
-      ${f.counterparty ? sql`AND ((t.user_data::jsonb ->> 'from') = ${f.counterparty} OR (t.user_data::jsonb ->> 'to') = ${f.counterparty})` : sql``}
-      ${f.before ? sql`AND (t.created_at, t.id) < (${f.before.createdAt}, ${f.before.id}::uuid)` : sql``}`;
-    const rows = await this.#historyRows(
-      accountId,
-      where,
-      sql`ORDER BY t.created_at DESC, t.id DESC LIMIT ${limit}`,
-    );
+      ${f.counterparty ? sql`AND ((t.user_data::jsonb ->> 'from') = ${f.counterparty} OR (t.user_data::jsonb ->> 'to') = ${f.counterparty})` : sql``}`;
+    // The cursor is a version of this account: on each side, the rows before it.
+    const rows = await this.#historyRows(accountId, where, limit, f.before);
     return rows.rows;
   }
 
   async historyItem(accountId: string, transferId: string): Promise<HistoryRow | undefined> {
-    const rows = await this.#historyRows(accountId, sql`AND t.id = ${transferId}`, sql``);
+    const rows = await this.#historyRows(accountId, sql`AND t.id = ${transferId}`, 1);
     return rows.rows[0];
   }
 

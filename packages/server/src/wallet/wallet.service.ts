@@ -29,11 +29,11 @@ import {
   AccountFlag,
   available,
   creditBalance,
-  fingerprint,
   type LedgerErrorCode,
   type LedgerService,
   type Transfer as LedgerTransfer,
   plainTransfer,
+  sameFingerprint,
   TransferFlag,
   type TransferInput,
   type TransferResult,
@@ -687,7 +687,7 @@ export class WalletService {
   async #replayTransfer(t: TransferInput): Promise<LedgerTransfer | null> {
     const [existing] = await this.ledger.transfers([t.id]);
     if (!existing) return null;
-    if (existing.fingerprint !== fingerprint(t)) {
+    if (!sameFingerprint(existing.fingerprint, t)) {
       throw new DomainError('idempotency_conflict', 'This request id was already used for something else.');
     }
     return existing;
@@ -1086,13 +1086,13 @@ export class WalletService {
       from: query.from ? new Date(query.from) : undefined,
       to: query.to ? new Date(query.to) : undefined,
       counterparty: query.counterparty,
-      before,
+      before: before?.version,
     };
     const rows = await this.repo.history(account.id, filters, limit + 1);
     const page = rows.slice(0, limit);
     const items = await this.#toHistory(page);
     const last = page[page.length - 1];
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.created_at, last.id) : null };
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.account_version) : null };
   }
 
   async historyItem(userId: string, id: string): Promise<HistoryItem> {

@@ -74,6 +74,18 @@ export interface LedgerTransfersTable {
   fingerprint: string;
   batch_id: bigint;
   created_at: Timestamp;
+  /** The debit account's entry: its version and totals right after the transfer. */
+  debit_version: bigint | null;
+  debit_dp: bigint | null;
+  debit_dpo: bigint | null;
+  debit_cp: bigint | null;
+  debit_cpo: bigint | null;
+  /** The credit account's entry. */
+  credit_version: bigint | null;
+  credit_dp: bigint | null;
+  credit_dpo: bigint | null;
+  credit_cp: bigint | null;
+  credit_cpo: bigint | null;
 }
 
 export interface LedgerFailuresTable {
@@ -84,6 +96,10 @@ export interface LedgerFailuresTable {
   created_at: Timestamp;
 }
 
+/**
+ * Every entry: a view (migration 0017) over the two entries on each transfer's row and the
+ * entries that belong to no new transfer (`ledger_entries_other`).
+ */
 export interface LedgerEntriesTable {
   account_id: string;
   version: bigint;
@@ -648,6 +664,7 @@ export interface Database {
   ledger_transfers: LedgerTransfersTable;
   ledger_failures: LedgerFailuresTable;
   ledger_entries: LedgerEntriesTable;
+  ledger_entries_other: LedgerEntriesTable;
   ledger_batches: LedgerBatchesTable;
   ledger_chain: LedgerChainTable;
   server_secrets: ServerSecretsTable;

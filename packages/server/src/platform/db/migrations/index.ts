@@ -14,6 +14,7 @@ import * as m0013 from './0013_chatpay.js';
 import * as m0014 from './0014_miniapps.js';
 import * as m0015 from './0015_miniapp_payments.js';
 import * as m0016 from './0016_ledger_lean.js';
+import * as m0017 from './0017_ledger_entries_inline.js';
 
 /**
  * Forward-only, numbered migrations. Append new ones; never edit or reorder a migration
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '0014_miniapps': m0014,
   '0015_miniapp_payments': m0015,
   '0016_ledger_lean': m0016,
+  '0017_ledger_entries_inline': m0017,
 };
