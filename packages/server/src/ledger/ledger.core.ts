@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The ledger's state machine: pure functions that apply a batch of transfers to account
@@ -213,7 +213,7 @@ const NOT_KEPT: ReadonlySet<LedgerErrorCode> = new Set([
  * (a JSON array); `sameFingerprint` reads both.
  */
 export function fingerprint(t: TransferInput): string {
-  return createHash('sha256').update(fingerprintFields(t)).digest('base64url');
+  return hash('sha256', fingerprintFields(t), 'base64url');
 }
 
 /** Whether a stored fingerprint is this submission's. */

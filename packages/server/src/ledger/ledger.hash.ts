@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import type { Entry, Failure, PendingState, Transfer } from './ledger.core.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -65,7 +65,7 @@ export function batchHash(prevHash: string, batch: HashableBatch): string {
  * Changing any stored transfer, failure or entry changes it.
  */
 export function batchContentHash(batch: Omit<HashableBatch, 'id'>): string {
-  return createHash('sha256').update(contentLines(batch)).digest('hex');
+  return hash('sha256', contentLines(batch), 'hex');
 }
 
 /**

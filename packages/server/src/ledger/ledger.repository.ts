@@ -154,12 +154,17 @@ function columns<N extends number>(n: N): Tuple<ArrayLiteral, N> {
 
 /** An entry's version and totals into five columns from `at` (NULLs for none). */
 function entryColumns(cols: readonly ArrayLiteral[], at: number, e: Entry | undefined): void {
-  const c = (k: number) => cols[at + k] as ArrayLiteral;
-  c(0).num(e?.version ?? null);
-  c(1).num(e?.debitsPending ?? null);
-  c(2).num(e?.debitsPosted ?? null);
-  c(3).num(e?.creditsPending ?? null);
-  c(4).num(e?.creditsPosted ?? null);
+  (cols[at] as ArrayLiteral).num(e === undefined ? null : e.version);
+  (cols[at + 1] as ArrayLiteral).num(e === undefined ? null : e.debitsPending);
+  (cols[at + 2] as ArrayLiteral).num(e === undefined ? null : e.debitsPosted);
+  (cols[at + 3] as ArrayLiteral).num(e === undefined ? null : e.creditsPending);
+  (cols[at + 4] as ArrayLiteral).num(e === undefined ? null : e.creditsPosted);
+}
+
+function entryOf(entries: readonly Entry[] | undefined, accountId: string): Entry | undefined {
+  if (entries === undefined) return undefined;
+  for (const e of entries) if (e.accountId === accountId) return e;
+  return undefined;
 }
 
 /** The only place that speaks SQL for the ledger. */
@@ -356,8 +361,8 @@ export class LedgerRepository {
     const T = columns(23);
     for (const y of t) {
       const own = byTransfer.get(y.id);
-      const d = own?.find((z) => z.accountId === y.debitAccountId);
-      const c = own?.find((z) => z.accountId === y.creditAccountId);
+      const d = entryOf(own, y.debitAccountId);
+      const c = entryOf(own, y.creditAccountId);
       const both = d !== undefined && c !== undefined && d !== c;
       if (both) {
         inline.add(d);
