@@ -105,6 +105,7 @@ describe('the ledger writer on Postgres: cached states and batches in flight', (
       'ok',
     ]);
     const refusedBefore = a.writer.stats.refused;
+    const slowBefore = a.writer.stats.slow;
     // Sixteen transfers wait: the writer sends the first group of eight as one batch and decides
     // the eight single transfers after it against the 798 it would leave (200 after it). That
     // first batch fails in the database (an id that is no uuid), so the second was decided
@@ -122,9 +123,54 @@ describe('the ledger writer on Postgres: cached states and batches in flight', (
     const results = await Promise.all(singles);
     expect(results.map((r) => r.status)).toEqual(Array(8).fill('ok'));
     expect(a.writer.stats.refused).toBe(refusedBefore + 1);
+    // It was sent behind the failed batch: decided again on the fast path, not the slow one.
+    expect(a.writer.stats.slow).toBe(slowBefore);
     expect(await balance(payer)).toBe(1_000n - 2n - 800n);
     expect(await balance(first)).toBe(1n);
     expect(await balance(second)).toBe(801n);
+  });
+
+  it('refuses a batch decided on what a failed batch would have left when another writer reused that version', async () => {
+    const payer = await wallet('collision-payer', 1_000n);
+    const payee = await wallet('collision-payee', 0n);
+    const filler = await wallet('collision-filler', 0n);
+    expect((await a.submit([t(payer, payee, 1n), t(bank, filler, 1n)])).map((r) => r.status)).toEqual([
+      'ok',
+      'ok',
+    ]);
+    // Writer b moves the payer to its next version (-50) in a transaction held open, so that
+    // writer a's batches queue behind it on the chain head.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const other = database.db.transaction().execute(async (trx) => {
+      const [r] = await b.applyInTransaction(trx, [t(payer, payee, 50n)]);
+      expect(r?.status).toBe('ok');
+      await held;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Writer a, which still knows the payer and payee before b's change, sends a batch that
+    // fails (an id that is no uuid; it would have moved each of them one version on, as b did)
+    // and, behind it, eight transfers decided on the states it would have left: the same
+    // version numbers as b's, with other totals.
+    const failedGroup = a.submit([
+      t(payer, payee, 100n, 'not-a-uuid'),
+      ...Array.from({ length: 7 }, () => t(bank, filler, 1n)),
+    ]);
+    const singles = Array.from({ length: 8 }, () =>
+      a.submit([t(payer, payee, 10n)]).then((r) => r[0] as TransferResult),
+    );
+    await expect(failedGroup).rejects.toThrow(/uuid/);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    await other;
+    const results = await Promise.all(singles);
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill('ok'));
+    expect(await balance(payer)).toBe(1_000n - 1n - 50n - 80n);
+    expect(await balance(payee)).toBe(1n + 50n + 80n);
+    expect(await balance(filler)).toBe(1n);
+    expect((await a.verify()).problems).toEqual([]);
   });
 
   it('answers an id retried in the next batch in flight with the original', async () => {

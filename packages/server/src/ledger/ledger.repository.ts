@@ -409,31 +409,40 @@ export class LedgerRepository {
       S[0].text(id);
       S[1].text(state);
     }
-    // The accounts the batch changes are checked as they are moved (from the version the
-    // batch was decided against); the others it read, as they are.
-    const before = new Map<string, bigint>();
-    for (const y of batch.expected) before.set(y.id, y.version);
-    const A = columns(7);
+    // The accounts the batch changes are checked as they are moved (from the state the batch
+    // was decided against); the others it read, as they are.
+    const before = new Map<string, Account>();
+    for (const y of batch.expected) before.set(y.id, y);
+    const A = columns(11);
     for (const y of outcome.accounts.values()) {
-      const v = before.get(y.id);
-      assert(v !== undefined, 'a batch changes only accounts it was decided against');
+      const b = before.get(y.id);
+      assert(b !== undefined, 'a batch changes only accounts it was decided against');
       A[0].text(y.id);
-      A[1].num(v);
-      A[2].num(y.debitsPending);
-      A[3].num(y.debitsPosted);
-      A[4].num(y.creditsPending);
-      A[5].num(y.creditsPosted);
-      A[6].num(y.version);
+      A[1].num(b.version);
+      A[2].num(b.debitsPending);
+      A[3].num(b.debitsPosted);
+      A[4].num(b.creditsPending);
+      A[5].num(b.creditsPosted);
+      A[6].num(y.debitsPending);
+      A[7].num(y.debitsPosted);
+      A[8].num(y.creditsPending);
+      A[9].num(y.creditsPosted);
+      A[10].num(y.version);
     }
-    const X = columns(2);
+    const X = columns(6);
     for (const y of batch.expected) {
       if (outcome.accounts.has(y.id)) continue;
       X[0].text(y.id);
       X[1].num(y.version);
+      X[2].num(y.debitsPending);
+      X[3].num(y.debitsPosted);
+      X[4].num(y.creditsPending);
+      X[5].num(y.creditsPosted);
     }
     const result = await sql<{ batch_id: bigint }>`
       SELECT ledger_commit_batch(
         ${batch.at}::timestamptz, ${batch.contentHash}, ${X[0].end()}::uuid[], ${X[1].end()}::int8[],
+        ${X[2].end()}::int8[], ${X[3].end()}::int8[], ${X[4].end()}::int8[], ${X[5].end()}::int8[],
         ${T[0].end()}::uuid[], ${T[1].end()}::uuid[], ${T[2].end()}::uuid[], ${T[3].end()}::int8[],
         ${T[4].end()}::text[], ${T[5].end()}::text[], ${T[6].end()}::int4[], ${T[7].end()}::uuid[],
         ${T[8].end()}::int4[], ${T[9].end()}::timestamptz[], ${T[10].end()}::text[], ${T[11].end()}::text[],
@@ -445,7 +454,8 @@ export class LedgerRepository {
         ${E[4].end()}::int8[], ${E[5].end()}::int8[], ${E[6].end()}::int8[],
         ${S[0].end()}::uuid[], ${S[1].end()}::text[],
         ${A[0].end()}::uuid[], ${A[1].end()}::int8[], ${A[2].end()}::int8[], ${A[3].end()}::int8[],
-        ${A[4].end()}::int8[], ${A[5].end()}::int8[], ${A[6].end()}::int8[]
+        ${A[4].end()}::int8[], ${A[5].end()}::int8[], ${A[6].end()}::int8[], ${A[7].end()}::int8[],
+        ${A[8].end()}::int8[], ${A[9].end()}::int8[], ${A[10].end()}::int8[]
       ) AS batch_id`.execute(db);
     const batchId = result.rows[0]?.batch_id;
     if (batchId === undefined) throw new Error('ledger_commit_batch gave no answer');

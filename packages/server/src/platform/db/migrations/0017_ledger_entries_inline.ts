@@ -89,13 +89,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // The batch's checks cost no lookups of their own where the writes make them anyway: a
   // stored transfer id is refused by the primary key (SQLSTATE 23505), and an account the
-  // batch changes is moved only from the version the batch was decided against (else LG001).
+  // batch changes is moved only from the state (version and totals) the batch was decided
+  // against (else LG001). The totals count too: a writer may decide a batch against the state
+  // a batch still in flight would leave, and should that batch be refused, another writer may
+  // have written a different state under the same version.
   // A refused batch raises, so nothing of it is written.
   await sql`DROP FUNCTION ledger_commit_batch`.execute(db);
   await sql`
     CREATE FUNCTION ledger_commit_batch(
       p_at timestamptz, p_content_hash text,
-      x_id uuid[], x_version bigint[],
+      x_id uuid[], x_version bigint[], x_dp bigint[], x_dpo bigint[], x_cp bigint[], x_cpo bigint[],
       t_id uuid[], t_debit uuid[], t_credit uuid[], t_amount bigint[], t_currency text[], t_code text[], t_flags integer[],
       t_pending uuid[], t_timeout integer[], t_expires timestamptz[], t_state text[], t_user_data text[],
       t_fingerprint text[],
@@ -104,7 +107,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       f_id uuid[], f_code text[], f_fingerprint text[],
       e_account uuid[], e_version bigint[], e_transfer uuid[], e_dp bigint[], e_dpo bigint[], e_cp bigint[], e_cpo bigint[],
       s_id uuid[], s_state text[],
-      a_id uuid[], a_before bigint[], a_dp bigint[], a_dpo bigint[], a_cp bigint[], a_cpo bigint[], a_version bigint[]
+      a_id uuid[], a_before bigint[], a_bdp bigint[], a_bdpo bigint[], a_bcp bigint[], a_bcpo bigint[],
+      a_dp bigint[], a_dpo bigint[], a_cp bigint[], a_cpo bigint[], a_version bigint[]
     ) RETURNS bigint LANGUAGE plpgsql AS $$
     DECLARE
       head record;
@@ -122,15 +126,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       END IF;
       -- Accounts the batch read without changing them (a failed transfer's) must be as read.
       IF cardinality(x_id) > 0 AND EXISTS (
-           SELECT 1 FROM unnest(x_id, x_version) AS x(id, version)
-           JOIN ledger_accounts a ON a.id = x.id WHERE a.version <> x.version) THEN
+           SELECT 1 FROM unnest(x_id, x_version, x_dp, x_dpo, x_cp, x_cpo) AS x(id, version, dp, dpo, cp, cpo)
+           JOIN ledger_accounts a ON a.id = x.id
+           WHERE (a.version, a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted)
+                 <> (x.version, x.dp, x.dpo, x.cp, x.cpo)) THEN
         RAISE EXCEPTION 'a ledger batch was decided against an account that has changed' USING ERRCODE = 'LG001';
       END IF;
       UPDATE ledger_accounts AS la SET
         debits_pending = v.dp, debits_posted = v.dpo, credits_pending = v.cp, credits_posted = v.cpo,
         version = v.version, updated_at = p_at
-      FROM unnest(a_id, a_before, a_dp, a_dpo, a_cp, a_cpo, a_version) AS v(id, before, dp, dpo, cp, cpo, version)
-      WHERE la.id = v.id AND la.version = v.before;
+      FROM unnest(a_id, a_before, a_bdp, a_bdpo, a_bcp, a_bcpo, a_dp, a_dpo, a_cp, a_cpo, a_version)
+        AS v(id, before, bdp, bdpo, bcp, bcpo, dp, dpo, cp, cpo, version)
+      WHERE la.id = v.id AND la.version = v.before AND la.debits_pending = v.bdp AND la.debits_posted = v.bdpo
+        AND la.credits_pending = v.bcp AND la.credits_posted = v.bcpo;
       GET DIAGNOSTICS v_moved = ROW_COUNT;
       IF v_moved <> coalesce(cardinality(a_id), 0) THEN
         RAISE EXCEPTION 'a ledger batch was decided against an account that has changed' USING ERRCODE = 'LG001';
