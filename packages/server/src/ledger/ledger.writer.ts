@@ -174,6 +174,8 @@ interface InFlight {
   groups: Group[];
   /** The account states it wrote (the speculative states later batches were decided on). */
   accounts: Map<string, Account>;
+  /** Sent while an earlier batch was in flight (and so perhaps decided on what it would write). */
+  behind: boolean;
 }
 
 /**
@@ -462,7 +464,12 @@ export class LedgerWriter {
       }),
       expected: [...accounts.values()],
     };
-    const flight: InFlight = { seq: ++this.#sent, groups, accounts: applied.accounts };
+    const flight: InFlight = {
+      seq: ++this.#sent,
+      groups,
+      accounts: applied.accounts,
+      behind: this.#inFlight.size > 0,
+    };
     for (const a of applied.accounts.values()) this.#speculative.set(a.id, a);
     this.#inFlight.add(flight);
     const commit =
@@ -476,11 +483,7 @@ export class LedgerWriter {
     commit
       .then(
         () => null,
-        async (error: unknown) => {
-          // Whether a batch sent before it was still unanswered when this one was refused.
-          const earlier = [...this.#inFlight].some((f) => f.seq < flight.seq);
-          return { error, earlier, refused: await this.repo.refusal(error, [...accounts.keys()]) };
-        },
+        async (error: unknown) => ({ error, refused: await this.repo.refusal(error, [...accounts.keys()]) }),
       )
       .then(
         (failed) => {
@@ -501,13 +504,14 @@ export class LedgerWriter {
             const refused = failed.refused;
             if (refused.status === 'stale') for (const a of refused.accounts) this.#learn(a);
             // An id is stored (a retry): the slow path answers it with the original.
-            // With a batch sent before it still unanswered, a stale batch may simply have taken
-            // the chain lock first (two connections): decide it once more when that batch is
-            // answered. Otherwise another writer is changing these accounts: slow path, and
-            // pause the fast path, whose batches would likely be refused too.
+            // A stale batch sent behind another may simply have taken the chain lock first (two
+            // connections), or been decided on what that batch would write when that batch was
+            // refused itself: decide it once more when every batch in flight is answered.
+            // Otherwise another writer is changing these accounts: slow path, and pause the
+            // fast path, whose batches would likely be refused too.
             if (refused.status === 'exists') {
               this.#requeue(groups);
-            } else if (failed.earlier) {
+            } else if (flight.behind) {
               this.#drainFirst = true;
               this.#requeue(groups, true);
             } else {
