@@ -121,6 +121,17 @@ async function ledgerRun(
   };
 }
 
+/** Postgres's WAL counters (the whole server's: nothing else writes during a run). */
+async function walStats(db: Kysely<Database>): Promise<{ records: number; bytes: number }> {
+  const row = (
+    await sql<{
+      r: string;
+      b: string;
+    }>`SELECT wal_records::text AS r, wal_bytes::text AS b FROM pg_stat_wal`.execute(db)
+  ).rows[0];
+  return { records: Number(row?.r ?? 0), bytes: Number(row?.b ?? 0) };
+}
+
 function show(name: string, r: RunResult, baselineTps: number): void {
   console.log(
     `${name}: ${r.transfers} transfers (${r.failed} refused) in ${r.batches} batches → ${r.perSecond.toFixed(0)} transfers/s, ` +
@@ -183,8 +194,15 @@ async function main(): Promise<void> {
   const sc = await sql<{ synchronous_commit: string }>`SHOW synchronous_commit`.execute(database.db);
   console.log(`ledger database ready (synchronous_commit ${sc.rows[0]?.synchronous_commit})`);
 
+  const walBefore = await walStats(database.db);
   const random = await ledgerRun(ledger, database.db, accounts, null, seconds);
   show('ledger, random transfers', random, baseline);
+  const walAfter = await walStats(database.db);
+  console.log(
+    `  WAL per transfer: ${((walAfter.records - walBefore.records) / random.transfers).toFixed(1)} records, ` +
+      `${((walAfter.bytes - walBefore.bytes) / random.transfers).toFixed(0)} bytes; ` +
+      `writer: ${ledger.writer.stats.fast} fast batches, ${ledger.writer.stats.refused} refused, ${ledger.writer.stats.slow} slow`,
+  );
   const hot = await ledgerRun(ledger, database.db, accounts, merchant.id, seconds);
   show('ledger, hot merchant account', hot, baseline);
   const report = await ledger.verify();
