@@ -263,6 +263,7 @@ describe('history cursors', () => {
     ['a leading zero', Buffer.from('v012').toString('base64url')],
     ['a sign', Buffer.from('v-3').toString('base64url')],
     ['too long', Buffer.from(`v${'9'.repeat(20)}`).toString('base64url')],
+    ['past a bigint', Buffer.from(`v${2n ** 63n}`).toString('base64url')],
     [
       'an old cursor',
       Buffer.from(`2026-11-25T08:00:00.000Z|${'0'.repeat(8)}-0000-7000-8000-${'0'.repeat(12)}`).toString(

@@ -70,7 +70,6 @@ export function isPayCodeShape(code: string): boolean {
   return /^28[0-9]{16}$/.test(code);
 }
 
-/** History cursors: the (created_at, id) of the last item shown, opaque to clients. */
 /** A history page's cursor: the wallet account's version of the last row shown. */
 export function encodeCursor(version: bigint): string {
   return Buffer.from(`v${version}`).toString('base64url');
@@ -79,7 +78,10 @@ export function encodeCursor(version: bigint): string {
 export function decodeCursor(cursor: string): { version: bigint } | null {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const m = /^v([1-9][0-9]{0,18})$/.exec(text);
-  return m ? { version: BigInt(m[1] as string) } : null;
+  if (!m) return null;
+  const version = BigInt(m[1] as string);
+  // A version is a Postgres bigint.
+  return version <= 2n ** 63n - 1n ? { version } : null;
 }
 
 /** One CSV field (RFC 4180), with formula injection neutralised for spreadsheets. */
