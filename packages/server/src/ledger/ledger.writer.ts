@@ -169,8 +169,6 @@ export async function applyGroups(
 
 /** A batch sent to the database and not yet answered. */
 interface InFlight {
-  /** In the order batches were sent. */
-  seq: number;
   groups: Group[];
   /** The account states it wrote (the speculative states later batches were decided on). */
   accounts: Map<string, Account>;
@@ -213,9 +211,8 @@ export class LedgerWriter {
   readonly #inFlight = new Set<InFlight>();
   /** Groups that must take the slow path (their fast attempt was refused). */
   readonly #slow = new WeakSet<Group>();
-  /** Groups refused once while an earlier batch was in flight: tried fast once more. */
+  /** Groups refused once in a batch sent behind another: tried fast once more. */
   readonly #retried = new WeakSet<Group>();
-  #sent = 0;
   /** Send no fast batch until every batch in flight is answered. */
   #drainFirst = false;
   #wake: (() => void) | undefined;
@@ -465,7 +462,6 @@ export class LedgerWriter {
       expected: [...accounts.values()],
     };
     const flight: InFlight = {
-      seq: ++this.#sent,
       groups,
       accounts: applied.accounts,
       behind: this.#inFlight.size > 0,
