@@ -146,6 +146,7 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
   });
   await chatpay.init();
   chatpay.registerJobs(jobs);
+  wallet.registerJobs(jobs);
   const miniapps = new MiniAppRegistry(database.db, clock, identity, secrets, chat, {
     announcer: bus,
     allowPrivateWebhooks: config.webhookAllowPrivateNetworks,
@@ -161,7 +162,6 @@ export async function buildApp(deps: AppDeps): Promise<BuiltApp> {
     family,
     miniapps,
     secrets,
-    bank,
     { currency: config.currency, announcer: bus, allowPrivateWebhooks: config.webhookAllowPrivateNetworks },
   );
   jobs.register(ORDER_EXPIRE_JOB, (job) => payments.runExpireJob(job));

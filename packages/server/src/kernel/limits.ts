@@ -76,6 +76,11 @@ export const cardHolderNameMaxLength = 64;
 export const topUpHoldSeconds = 24 * 60 * 60;
 /** A withdrawal is held this long waiting for the bank, then released. */
 export const withdrawalHoldSeconds = 7 * 24 * 60 * 60;
+/**
+ * A bank request is sent as soon as its operation is recorded; if it did not reach the bank
+ * (the gateway failed, or the process stopped first), its job sends it again after this long.
+ */
+export const bankRequestRetrySeconds = 30;
 export const bankCallbackToleranceSeconds = 5 * 60;
 export const bankCallbackBodyMaxBytes = 4 * 1024;
 export const paymentRequestTtlSeconds = 7 * 24 * 60 * 60;

@@ -801,11 +801,27 @@ describe('settlement and the books', () => {
       409,
       'merchant_insufficient_funds',
     );
+    // The bank cannot be reached when this one is made: it is recorded all the same, and its
+    // job sends the payout 30 s later.
+    const unreachable = vi
+      .spyOn(t.services.bank, 'payout')
+      .mockRejectedValueOnce(new Error('connect ECONNREFUSED'));
     const key = newId();
     const settled = ok<Settlement>(await live('/v1/merchant/settlements', { amountMinor: 15_000 }, key), 201);
+    expect(settled).toMatchObject({ status: 'pending', amountMinor: 15_000 });
     expect(ok<Settlement>(await live('/v1/merchant/settlements', { amountMinor: 15_000 }, key), 201).id).toBe(
       settled.id,
     );
+    expect(unreachable).toHaveBeenCalledTimes(1);
+    unreachable.mockRestore();
+    await t.services.bank.idle();
+    expect(ok<MerchantBalance>(await live('/v1/merchant/balance'))).toMatchObject({
+      balanceMinor: 16_000,
+      availableMinor: 1_000,
+      pendingSettlementMinor: 15_000,
+    });
+    clock.advance(30_000);
+    await t.services.jobs.runDue();
     await t.services.bank.idle();
     expect(ok<MerchantBalance>(await live('/v1/merchant/balance'))).toEqual({
       mode: 'live',

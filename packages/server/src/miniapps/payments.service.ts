@@ -41,7 +41,7 @@ import { cancelJob, type Job, type JobOutcome, scheduleJob } from '../platform/j
 import type { Announcer } from '../platform/outbox/announcer.js';
 import { type OutboxEvent, writeOutbox } from '../platform/outbox/outbox.js';
 import type { Secrets } from '../platform/secrets/secrets.js';
-import type { BankCallback, BankGateway } from '../wallet/bank-gateway.js';
+import type { BankCallback } from '../wallet/bank-gateway.js';
 import { checkAmount, derivedId, limitsFor } from '../wallet/wallet.core.js';
 import type { WalletService } from '../wallet/wallet.service.js';
 import {
@@ -117,7 +117,7 @@ class KeyTaken extends Error {}
  * host shows the order and the user pays it with their PIN from their wallet or through a
  * family-pay grant; the money moves to the app's merchant account (one per mode) in the
  * transaction that marks the order paid and writes the webhook event. Refunds go back the
- * same way, settlements leave through the bank gateway, and open orders expire by a job.
+ * same way, settlements leave through the wallet's bank requests, and open orders expire by a job.
  */
 export class PaymentsService {
   readonly repo: PaymentsRepository;
@@ -133,7 +133,6 @@ export class PaymentsService {
     private readonly family: FamilyPayService,
     private readonly openids: OpenidDirectory,
     private readonly secrets: Secrets,
-    private readonly gateway: BankGateway,
     private readonly options: PaymentsOptions,
   ) {
     this.repo = new PaymentsRepository(db);
@@ -748,6 +747,7 @@ export class PaymentsService {
     const holdId = newId(this.clock);
     const id = `stl_${holdId}`;
     const test = caller.mode === 'test';
+    const payout = { operationId: holdId, cardToken: card.token, amountMinor: amount, currency };
     try {
       await this.db.transaction().execute(async (trx) => {
         await this.#claim(trx, caller, replay.key, fingerprint, 'settlement', id);
@@ -786,22 +786,17 @@ export class PaymentsService {
           await this.webhooks.writeEvent(trx, app, caller.mode, 'settlement.succeeded', {
             settlement: toSettlement(row),
           });
+        } else {
+          // Only live money ever reaches the bank.
+          assert(currency === this.options.currency, 'a bank payout is in the live currency');
+          await this.wallet.scheduleBankRequest(trx, 'payout', payout);
         }
       });
     } catch (error) {
       if (error instanceof KeyTaken) return this.settle(caller, key, input);
       throw error;
     }
-    if (!test) {
-      // Only live money ever reaches the bank.
-      assert(currency === this.options.currency, 'a bank payout is in the live currency');
-      await this.gateway.payout({
-        operationId: holdId,
-        cardToken: card.token,
-        amountMinor: amount,
-        currency,
-      });
-    }
+    if (!test) await this.wallet.sendBankRequest('payout', payout);
     return this.#settlementById(id);
   }
 

@@ -22,6 +22,7 @@ import { AccountCode } from '../ledger/ledger.service.js';
 import { Secrets } from '../platform/secrets/secrets.js';
 import { type Client, createTestApp, signupClient, type TestApp } from '../test/app.js';
 import { BANK_SIGNATURE_HEADER, type BankCallback, signBankCallback } from './bank-gateway.js';
+import { BANK_REQUEST_JOB } from './wallet.service.js';
 
 const PIN = '135790';
 const WRONG_PIN = '864202';
@@ -103,6 +104,17 @@ afterAll(async () => {
 });
 
 // ── Helpers ──────────────────────────────────────────────────────────────────
+
+/** Operation ids of the bank requests whose jobs are still waiting. */
+async function bankJobs(): Promise<string[]> {
+  const rows = await t.database.db
+    .selectFrom('jobs')
+    .select('key')
+    .where('kind', '=', BANK_REQUEST_JOB)
+    .orderBy('key')
+    .execute();
+  return rows.map((r) => r.key);
+}
 
 type User = Client & { username: string | undefined; password: string; party: Party };
 
@@ -766,6 +778,77 @@ describe('withdrawals', () => {
     const done = (await a.request('GET', `/v1/wallet/withdrawals/${id}`)).json() as TopUp;
     expect(done).toMatchObject({ status: 'failed', failureReason: 'card_declined' });
     expect(await money(a)).toEqual({ balance: 50_000, available: 50_000, incoming: 0, usedToday: 0 });
+  });
+
+  it('a payout that did not reach the bank is sent by its job; a sent one leaves no job', async () => {
+    const a = await newUser();
+    const card = await addCard(a);
+    await fund(a, 40_000, card.id);
+    // The gateway cannot be reached when the withdrawal is made (as if the process had
+    // stopped right after the commit): the operation and its request are recorded anyway.
+    const payout = vi
+      .spyOn(t.services.bank, 'payout')
+      .mockRejectedValueOnce(new Error('connect ECONNREFUSED'));
+    const id = newId();
+    const res = await withdraw(a, card.id, 15_000, { id });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json()).toMatchObject({ id, status: 'pending' });
+    expect(payout).toHaveBeenCalledTimes(1);
+    payout.mockRestore();
+    expect(await bankJobs()).toEqual([id]);
+    expect(await money(a)).toEqual({ balance: 40_000, available: 25_000, incoming: 0, usedToday: 15_000 });
+    await t.services.bank.idle();
+    expect(captured.some((c) => c.callback.operationId === id)).toBe(false);
+    // Not due yet; then, 30 s on, the job sends it and the bank answers.
+    expect(await t.services.jobs.runDue()).toEqual({ ran: 0, failed: 0 });
+    clock.advanceSeconds(30);
+    expect(await t.services.jobs.runDue()).toEqual({ ran: 1, failed: 0 });
+    await callbackFor(id);
+    await t.services.bank.idle();
+    expect((await a.request('GET', `/v1/wallet/withdrawals/${id}`)).json()).toMatchObject({
+      status: 'succeeded',
+    });
+    expect(await money(a)).toEqual({ balance: 25_000, available: 25_000, incoming: 0, usedToday: 15_000 });
+    expect(await bankJobs()).toEqual([]);
+    // A request that reached the bank at once leaves nothing for the job runner.
+    const sent = newId();
+    expect((await withdraw(a, card.id, 5_000, { id: sent })).statusCode).toBe(202);
+    expect(await bankJobs()).toEqual([]);
+    await callbackFor(sent);
+  });
+
+  it('a top-up whose charge failed to send, and a job that fails too, are retried later', async () => {
+    const a = await newUser();
+    const card = await addCard(a);
+    const charge = vi
+      .spyOn(t.services.bank, 'charge')
+      .mockRejectedValueOnce(new Error('bank timeout'))
+      .mockRejectedValueOnce(new Error('bank timeout'));
+    const id = newId();
+    expect((await topUp(a, card.id, 8_000, id)).statusCode).toBe(202);
+    expect(await money(a)).toEqual({ balance: 0, available: 0, incoming: 8_000, usedToday: 0 });
+    clock.advanceSeconds(30);
+    expect(await t.services.jobs.runDue()).toEqual({ ran: 0, failed: 1 });
+    expect(await bankJobs()).toEqual([id]);
+    clock.advanceSeconds(2);
+    expect(await t.services.jobs.runDue()).toEqual({ ran: 1, failed: 0 });
+    expect(charge).toHaveBeenCalledTimes(3);
+    charge.mockRestore();
+    await callbackFor(id);
+    await t.services.bank.idle();
+    expect(await money(a)).toEqual({ balance: 8_000, available: 8_000, incoming: 0, usedToday: 0 });
+    expect(await bankJobs()).toEqual([]);
+  });
+
+  it('a withdrawal the ledger refuses records no operation and no bank request', async () => {
+    const a = await newUser();
+    const card = await addCard(a);
+    await fund(a, 1_000, card.id);
+    const id = newId();
+    expectError(await withdraw(a, card.id, 1_001, { id }), 409, 'insufficient_funds');
+    expect(await bankJobs()).toEqual([]);
+    expectError(await a.request('GET', `/v1/wallet/withdrawals/${id}`), 404, 'not_found');
+    expect(await money(a)).toEqual({ balance: 1_000, available: 1_000, incoming: 0, usedToday: 0 });
   });
 
   it('a wrong PIN, too much, or a foreign card: nothing held', async () => {

@@ -72,8 +72,8 @@ export class WalletRepository {
   }
 
   /** Inserts unless the id exists; true when this call inserted it. */
-  async insertOperation(op: BankOperationRow): Promise<boolean> {
-    const r = await this.db
+  async insertOperation(op: BankOperationRow, db: Db = this.db): Promise<boolean> {
+    const r = await db
       .insertInto('bank_operations')
       .values(op)
       .onConflict((oc) => oc.column('id').doNothing())

@@ -39,10 +39,11 @@ import {
   type TransferResult,
 } from '../ledger/ledger.service.js';
 import type { Database } from '../platform/db/schema.js';
+import { cancelJob, type Job, type JobRunner, scheduleJob } from '../platform/jobs/jobs.js';
 import type { Announcer } from '../platform/outbox/announcer.js';
 import { type OutboxEvent, writeOutbox } from '../platform/outbox/outbox.js';
 import { hmacHex, type Secrets, sameSignature } from '../platform/secrets/secrets.js';
-import { type BankCallback, type BankGateway, parseBankSignature } from './bank-gateway.js';
+import { type BankCallback, type BankGateway, type BankRequest, parseBankSignature } from './bank-gateway.js';
 import {
   checkAmount,
   csvRow,
@@ -127,6 +128,25 @@ export interface GrantPayments {
 }
 
 const BANK_OWNER = 'system:bank';
+
+/** The durable job that makes a bank request reach the bank (see `scheduleBankRequest`). */
+export const BANK_REQUEST_JOB = 'bank.request';
+
+/** A bank request as its job keeps it (amounts as decimal strings in JSON). */
+export interface BankRequestJob {
+  kind: 'charge' | 'payout';
+  operationId: string;
+  cardToken: string;
+  amountMinor: string;
+  currency: string;
+}
+
+/** A bank operation just recorded: the request to send after the commit, or null for a copy. */
+interface RecordedOperation {
+  operationId: string;
+  kind: 'topup' | 'withdrawal';
+  request: BankRequest | null;
+}
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -378,10 +398,11 @@ export class WalletService {
           },
         );
       }
-      return (await this.ledger.applyInTransaction(trx, [hold]))[0];
+      const [result] = await this.ledger.applyInTransaction(trx, [hold]);
+      expectOk(result);
+      return this.#recordOperation(trx, userId, 'topup', input.id, card, amount, requestHash);
     });
-    expectOk(result);
-    return this.#startOperation(userId, 'topup', input.id, card, amount, requestHash);
+    return this.#startOperation(result);
   }
 
   /** Withdrawal: the money is held while the bank pays out, then posted or released. */
@@ -397,23 +418,34 @@ export class WalletService {
     await this.identity.verifyPin(userId, input.pin, meta);
     await this.#reserve(userId, amount, user.kyc_tier);
     const transferMeta: TransferMeta = { kind: 'withdrawal', from: userId };
-    let created = false;
+    const hold = plainTransfer(input.id, account.id, this.#bank, amount, 'withdrawal', transferMeta, {
+      flags: TransferFlag.pending,
+      timeoutSeconds: limits.withdrawalHoldSeconds,
+    });
+    let started: { created: boolean; recorded: RecordedOperation };
     try {
-      const [result] = await this.ledger.submit([
-        plainTransfer(input.id, account.id, this.#bank, amount, 'withdrawal', transferMeta, {
-          flags: TransferFlag.pending,
-          timeoutSeconds: limits.withdrawalHoldSeconds,
-        }),
-      ]);
-      expectOk(result);
-      created = result?.status === 'ok';
+      // The hold, the operation and its bank request commit together or not at all.
+      started = await this.db.transaction().execute(async (trx) => {
+        const [result] = await this.ledger.applyInTransaction(trx, [hold]);
+        expectOk(result);
+        const recorded = await this.#recordOperation(
+          trx,
+          userId,
+          'withdrawal',
+          input.id,
+          card,
+          amount,
+          requestHash,
+        );
+        return { created: result?.status === 'ok', recorded };
+      });
     } catch (error) {
       await this.repo.releaseOutflow(userId, this.#day(), amount);
       throw error;
     }
     // A concurrent retry of the same withdrawal: the original counted against the limit.
-    if (!created) await this.repo.releaseOutflow(userId, this.#day(), amount);
-    return this.#startOperation(userId, 'withdrawal', input.id, card, amount, requestHash);
+    if (!started.created) await this.repo.releaseOutflow(userId, this.#day(), amount);
+    return this.#startOperation(started.recorded);
   }
 
   /** What a top-up and a withdrawal both start with: a replay, or the checked parties. */
@@ -437,40 +469,111 @@ export class WalletService {
     return { amount: BigInt(input.amountMinor), user, card, account, requestHash };
   }
 
-  async #startOperation(
+  /**
+   * Records a bank operation (pending) and the job that sends its request, in the caller's
+   * transaction. Returns the request to send, or null when the operation was already
+   * recorded (a concurrent retry: its first call sends it).
+   */
+  async #recordOperation(
+    trx: Transaction<Database>,
     userId: string,
     kind: 'topup' | 'withdrawal',
     id: string,
     card: { id: string; gateway_token: string },
     amount: bigint,
     requestHash: string,
-  ): Promise<TopUp> {
+  ): Promise<RecordedOperation> {
     const now = this.clock.now();
-    const inserted = await this.repo.insertOperation({
-      id,
-      user_id: userId,
-      kind,
-      card_id: card.id,
-      amount,
-      currency: this.options.currency,
-      status: 'pending',
-      failure_reason: null,
-      request_hash: requestHash,
-      created_at: now,
-      completed_at: null,
-    });
-    if (inserted) {
-      const request = {
-        operationId: id,
-        cardToken: card.gateway_token,
-        amountMinor: amount,
+    const inserted = await this.repo.insertOperation(
+      {
+        id,
+        user_id: userId,
+        kind,
+        card_id: card.id,
+        amount,
         currency: this.options.currency,
-      };
-      await (kind === 'topup' ? this.gateway.charge(request) : this.gateway.payout(request));
+        status: 'pending',
+        failure_reason: null,
+        request_hash: requestHash,
+        created_at: now,
+        completed_at: null,
+      },
+      trx,
+    );
+    if (!inserted) return { operationId: id, request: null, kind };
+    const request: BankRequest = {
+      operationId: id,
+      cardToken: card.gateway_token,
+      amountMinor: amount,
+      currency: this.options.currency,
+    };
+    await this.scheduleBankRequest(trx, kind === 'topup' ? 'charge' : 'payout', request);
+    return { operationId: id, request, kind };
+  }
+
+  /** After the commit: sends the request of an operation just recorded, and answers it. */
+  async #startOperation(recorded: RecordedOperation): Promise<TopUp> {
+    if (recorded.request) {
+      await this.sendBankRequest(recorded.kind === 'topup' ? 'charge' : 'payout', recorded.request);
     }
-    const op = await this.repo.findOperation(id);
+    const op = await this.repo.findOperation(recorded.operationId);
     assert(op, 'the operation exists after it was started');
     return toOperation(op);
+  }
+
+  // ── Bank requests ─────────────────────────────────────────────────────────
+
+  /**
+   * Records, in the transaction that creates a bank operation (a top-up, a withdrawal, a
+   * merchant's settlement), that its request must reach the bank: a durable job sends it
+   * `bankRequestRetrySeconds` later unless `sendBankRequest` got it there first. So a request
+   * is not lost when the gateway fails or the process stops between the commit and the call.
+   * The bank takes each operation id once, so a request sent twice is harmless.
+   */
+  async scheduleBankRequest(
+    trx: Transaction<Database>,
+    kind: BankRequestJob['kind'],
+    request: BankRequest,
+  ): Promise<void> {
+    const now = this.clock.now();
+    const payload: BankRequestJob = { ...request, kind, amountMinor: request.amountMinor.toString() };
+    await scheduleJob(
+      trx,
+      {
+        kind: BANK_REQUEST_JOB,
+        key: request.operationId,
+        runAt: addSeconds(now, limits.bankRequestRetrySeconds),
+        payload,
+      },
+      now,
+    );
+  }
+
+  /**
+   * Sends a request recorded by `scheduleBankRequest` now and drops its job once the bank has
+   * it. A failure is logged, not thrown: the operation is recorded and its job sends it again.
+   */
+  async sendBankRequest(kind: BankRequestJob['kind'], request: BankRequest): Promise<void> {
+    try {
+      await (kind === 'charge' ? this.gateway.charge(request) : this.gateway.payout(request));
+    } catch (error) {
+      this.logger.warn(
+        { err: error, operationId: request.operationId },
+        'bank request failed; its job will send it again',
+      );
+      return;
+    }
+    await cancelJob(this.db, BANK_REQUEST_JOB, request.operationId);
+  }
+
+  registerJobs(jobs: JobRunner): void {
+    jobs.register(BANK_REQUEST_JOB, async (job: Job<BankRequestJob>) => {
+      const { kind, amountMinor, ...rest } = job.payload;
+      const request: BankRequest = { ...rest, amountMinor: BigInt(amountMinor) };
+      // A throw leaves the job to run again later (backoff).
+      await (kind === 'charge' ? this.gateway.charge(request) : this.gateway.payout(request));
+      return undefined;
+    });
   }
 
   async #replayOperation(userId: string, id: string, requestHash: string): Promise<TopUp | null> {
