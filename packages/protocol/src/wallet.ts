@@ -169,7 +169,11 @@ export type HistoryKind =
   | 'red_packet'
   | 'red_packet_refund'
   | 'split';
-export type HistoryStatus = 'pending' | 'completed' | 'failed';
+/**
+ * `returned`: money held for someone that came back without moving (a transfer card they
+ * returned or did not accept in time); `failed`: a bank operation that did not go through.
+ */
+export type HistoryStatus = 'pending' | 'completed' | 'failed' | 'returned';
 
 export interface HistoryItem {
   /** The ledger transfer id (also the client's id for the operation). */

@@ -230,6 +230,15 @@ describe('transfer cards', () => {
     expect(returned.status).toBe('returned');
     const a = await wallet(alice);
     expect([a.balanceMinor, a.availableMinor, ...(await balances(bob))]).toEqual([100_000, 100_000, 0]);
+    // The sender's history says it came back, not that it failed; the receiver's has nothing.
+    const history = ok<HistoryPage>(await alice.request('GET', '/v1/wallet/history'));
+    expect(history.items[0]).toMatchObject({
+      kind: 'chat_transfer',
+      direction: 'out',
+      amountMinor: 5_000,
+      status: 'returned',
+    });
+    expect(ok<HistoryPage>(await bob.request('GET', '/v1/wallet/history')).items).toEqual([]);
     await escrowSettled();
   });
 
@@ -441,6 +450,8 @@ describe('expiry after 24 hours', () => {
     expect(ok<TransferCard>(await bob.request('GET', `/v1/chatpay/transfers/${card.id}`)).status).toBe(
       'refunded',
     );
+    const history = ok<HistoryPage>(await alice.request('GET', '/v1/wallet/history?kind=chat_transfer'));
+    expect(history.items.map((i) => [i.amountMinor, i.status])).toEqual([[7_000, 'returned']]);
     const after = ok<RedPacket>(await carol.request('GET', `/v1/chatpay/red-packets/${packet.id}`));
     expect([after.status, after.refundedMinor, after.remainingMinor]).toEqual([
       'refunded',

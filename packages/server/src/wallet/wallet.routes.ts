@@ -104,7 +104,7 @@ const HistoryItemSchema = Type.Object({
   direction: Type.String({ enum: ['in', 'out'] }),
   amountMinor: Type.Integer(),
   currency: Type.String(),
-  status: Type.String({ enum: ['pending', 'completed', 'failed'] }),
+  status: Type.String({ enum: ['pending', 'completed', 'failed', 'returned'] }),
   counterparty: Type.Union([PartySchema, Type.Null()]),
   counterpartyLabel: Type.String(),
   note: Type.String(),

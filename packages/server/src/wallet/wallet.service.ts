@@ -1292,7 +1292,9 @@ export class WalletService {
           ? 'completed'
           : r.state === 'pending'
             ? 'pending'
-            : 'failed';
+            : meta.kind === 'chat_transfer'
+              ? 'returned'
+              : 'failed';
       const isBank = meta.kind === 'topup' || meta.kind === 'withdrawal';
       const isFund = meta.kind === 'fund';
       // A red packet's own sending has no single counterparty: it went to a chat.

@@ -472,6 +472,7 @@ export const en = {
   'history.status_pending': 'Pending',
   'history.status_completed': 'Completed',
   'history.status_failed': 'Failed',
+  'history.status_returned': 'Returned',
   'history.bank': 'Bank',
   'history.monthly': 'Last 6 months',
   'history.monthly_in': 'In',

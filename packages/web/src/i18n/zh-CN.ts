@@ -470,6 +470,7 @@ export const zhCN: Messages = {
   'history.status_pending': '处理中',
   'history.status_completed': '已完成',
   'history.status_failed': '失败',
+  'history.status_returned': '已退还',
   'history.bank': '银行',
   'history.monthly': '近 6 个月',
   'history.monthly_in': '收入',

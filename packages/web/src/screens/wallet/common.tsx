@@ -237,7 +237,15 @@ export function HistoryRow({ item }: { item: HistoryItem }) {
           {money.signed(item.amountMinor, item.direction, item.currency)}
         </span>
         {item.status === 'completed' ? null : (
-          <span className={item.status === 'failed' ? 'pill pill-red' : 'pill pill-orange'}>
+          <span
+            className={
+              item.status === 'failed'
+                ? 'pill pill-red'
+                : item.status === 'returned'
+                  ? 'pill'
+                  : 'pill pill-orange'
+            }
+          >
             {t(`history.status_${item.status}`)}
           </span>
         )}
