@@ -226,10 +226,13 @@ describe('transfer cards', () => {
     const [alice, bob] = [await user(), await user(0n)];
     const conv = await direct(alice, bob);
     const { card } = ok<{ card: TransferCard }>(await sendCard(alice, conv, 5_000), 201);
+    expect((await wallet(alice)).limits.dailyOutflowUsedMinor).toBe(5_000);
     const returned = ok<TransferCard>(await bob.request('POST', `/v1/chatpay/transfers/${card.id}/return`));
     expect(returned.status).toBe('returned');
     const a = await wallet(alice);
     expect([a.balanceMinor, a.availableMinor, ...(await balances(bob))]).toEqual([100_000, 100_000, 0]);
+    // What came back no longer counts against today's limit.
+    expect(a.limits.dailyOutflowUsedMinor).toBe(0);
     // The sender's history says it came back, not that it failed; the receiver's has nothing.
     const history = ok<HistoryPage>(await alice.request('GET', '/v1/wallet/history'));
     expect(history.items[0]).toMatchObject({
@@ -420,6 +423,16 @@ describe('expiry after 24 hours', () => {
     const grabbed = ok<RedPacket>(await bob.request('POST', `/v1/chatpay/red-packets/${packet.id}/grab`))
       .myGrab?.amountMinor as number;
     expect(await balances(alice)).toEqual([98_000]);
+    const usage = async () =>
+      (
+        await t.database.db
+          .selectFrom('wallet_daily_usage')
+          .select(['day', 'outflow'])
+          .where('user_id', '=', alice.userId)
+          .execute()
+      ).map((r) => [r.day, Number(r.outflow)]);
+    const [[sentOn]] = (await usage()) as [[string, number]];
+    expect(await usage()).toEqual([[sentOn, 9_000]]);
 
     // Nothing happens before its time.
     clock.advanceSeconds(limits.transferCardTtlSeconds - 1);
@@ -452,6 +465,8 @@ describe('expiry after 24 hours', () => {
     );
     const history = ok<HistoryPage>(await alice.request('GET', '/v1/wallet/history?kind=chat_transfer'));
     expect(history.items.map((i) => [i.amountMinor, i.status])).toEqual([[7_000, 'returned']]);
+    // The day they were sent counts only what was taken: bob's grab.
+    expect(await usage()).toEqual([[sentOn, grabbed]]);
     const after = ok<RedPacket>(await carol.request('GET', `/v1/chatpay/red-packets/${packet.id}`));
     expect([after.status, after.refundedMinor, after.remainingMinor]).toEqual([
       'refunded',

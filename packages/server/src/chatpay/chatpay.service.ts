@@ -474,6 +474,10 @@ export class ChatPayService {
     for (const r of results) expectMoved(r, 'escrow');
     const settled = await this.repo.settleCard(trx, row.id, status, now);
     assert(settled, 'the locked card was pending');
+    // Money that came back did not leave: it no longer counts against the sender's limit.
+    if (status !== 'received') {
+      await this.wallet.giveBackDailyOutflow(trx, row.sender_id, BigInt(row.amount), row.created_at);
+    }
     if (status !== 'refunded') await cancelJob(trx, CHATPAY_JOBS.transferExpire, row.id);
     const card = this.#cardFrom(settled, prepared.users);
     const events: OutboxEvent[] = [
@@ -821,6 +825,7 @@ export class ChatPayService {
         ),
       ]);
       expectMoved(result, 'escrow');
+      await this.wallet.giveBackDailyOutflow(trx, row.sender_id, back, row.created_at);
       const conv = await this.chat.conversationMembers(row.conversation_id, trx);
       const written = await writeOutbox(
         trx,

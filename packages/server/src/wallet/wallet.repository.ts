@@ -125,10 +125,10 @@ export class WalletRepository {
     return r.rows.length === 1 && amount <= limit;
   }
 
-  async releaseOutflow(userId: string, day: string, amount: bigint): Promise<void> {
+  async releaseOutflow(userId: string, day: string, amount: bigint, db: Db = this.db): Promise<void> {
     await sql`
       UPDATE wallet_daily_usage SET outflow = greatest(outflow - ${amount.toString()}::int8, 0)
-      WHERE user_id = ${userId} AND day = ${day}`.execute(this.db);
+      WHERE user_id = ${userId} AND day = ${day}`.execute(db);
   }
 
   async outflowOn(userId: string, day: string): Promise<bigint> {

@@ -721,6 +721,20 @@ export class WalletService {
     await this.repo.releaseOutflow(userId, this.#day(), amount);
   }
 
+  /**
+   * Gives back to the daily outflow of the day it was counted on money that came back to
+   * its payer without moving (a transfer card returned or not accepted, what is left of a red
+   * packet), in the caller's transaction.
+   */
+  async giveBackDailyOutflow(
+    trx: Transaction<Database>,
+    userId: string,
+    amount: bigint,
+    countedAt: Date,
+  ): Promise<void> {
+    await this.repo.releaseOutflow(userId, limitDay(countedAt, this.options.timeZone), amount, trx);
+  }
+
   async #reserve(userId: string, amount: bigint, tier: number): Promise<void> {
     const limit = limitsFor(tier).dailyOutflowMaxMinor;
     if (!(await this.repo.reserveOutflow(userId, this.#day(), amount, limit))) {
