@@ -307,7 +307,7 @@ export const CONFIG_VARS = {
   jobRunner: {
     name: 'JOB_RUNNER',
     description:
-      'Run due scheduled jobs (expiries, refunds, webhook deliveries) on this node; safe on every node at once.',
+      'Run due scheduled jobs (expiries, refunds, webhook deliveries, bank requests to send again) on this node; safe on every node at once.',
     default: 'true',
     parse: boolean,
   },
