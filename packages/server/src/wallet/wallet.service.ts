@@ -555,7 +555,7 @@ export class WalletService {
    */
   async sendBankRequest(kind: BankRequestJob['kind'], request: BankRequest): Promise<void> {
     try {
-      await (kind === 'charge' ? this.gateway.charge(request) : this.gateway.payout(request));
+      await this.#toBank(kind, request);
     } catch (error) {
       this.logger.warn(
         { err: error, operationId: request.operationId },
@@ -571,9 +571,13 @@ export class WalletService {
       const { kind, amountMinor, ...rest } = job.payload;
       const request: BankRequest = { ...rest, amountMinor: BigInt(amountMinor) };
       // A throw leaves the job to run again later (backoff).
-      await (kind === 'charge' ? this.gateway.charge(request) : this.gateway.payout(request));
+      await this.#toBank(kind, request);
       return undefined;
     });
+  }
+
+  #toBank(kind: BankRequestJob['kind'], request: BankRequest): Promise<void> {
+    return kind === 'charge' ? this.gateway.charge(request) : this.gateway.payout(request);
   }
 
   async #replayOperation(userId: string, id: string, requestHash: string): Promise<TopUp | null> {
