@@ -1,5 +1,5 @@
 import { formatPlain, getCurrency, isCurrencyCode, minor } from '@jiaozi/money';
-import type { BankCard, HistoryItem, HistoryKind } from '@jiaozi/protocol';
+import type { BankCard, HistoryItem, HistoryKind, HistoryStatus } from '@jiaozi/protocol';
 import { type ComponentType, type ReactNode, useCallback, useId, useMemo, useState } from 'react';
 import { formatDateTime, formatMoney } from '../../format.js';
 import { useI18n } from '../../i18n/context.js';
@@ -212,6 +212,13 @@ export function historyTitle(item: HistoryItem, t: Translate): string {
   return item.counterparty?.displayName || item.counterpartyLabel || t('history.bank');
 }
 
+/** How a history row marks what did not simply complete. */
+const STATUS_PILL: Record<Exclude<HistoryStatus, 'completed'>, string> = {
+  pending: 'pill pill-orange',
+  failed: 'pill pill-red',
+  returned: 'pill',
+};
+
 export function HistoryRow({ item }: { item: HistoryItem }) {
   const { t, lang } = useI18n();
   const money = useMoney();
@@ -237,17 +244,7 @@ export function HistoryRow({ item }: { item: HistoryItem }) {
           {money.signed(item.amountMinor, item.direction, item.currency)}
         </span>
         {item.status === 'completed' ? null : (
-          <span
-            className={
-              item.status === 'failed'
-                ? 'pill pill-red'
-                : item.status === 'returned'
-                  ? 'pill'
-                  : 'pill pill-orange'
-            }
-          >
-            {t(`history.status_${item.status}`)}
-          </span>
+          <span className={STATUS_PILL[item.status]}>{t(`history.status_${item.status}`)}</span>
         )}
       </span>
     </Link>
