@@ -85,14 +85,32 @@ describe('the ledger writer on Postgres: cached states and batches in flight', (
     // Writer a now holds payer at 1,000; writer b spends 600 of it.
     expect((await b.submit([t(payer, payee, 600n)]))[0]?.status).toBe('ok');
     const refusedBefore = a.writer.stats.refused;
+    const slowBefore = a.writer.stats.slow;
     const results = await Promise.all(
       Array.from({ length: 4 }, () => a.submit([t(payer, payee, 300n)]).then((r) => r[0] as TransferResult)),
     );
     expect(results.filter((r) => r.status === 'ok')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'failed' && r.code === 'exceeds_credits')).toHaveLength(3);
     expect(a.writer.stats.refused).toBeGreaterThan(refusedBefore);
+    // The refusal taught it payer's state: decided again on the fast path, not the slow one.
+    expect(a.writer.stats.slow).toBe(slowBefore);
     expect(await balance(payer)).toBe(100n);
     expect(await balance(payee)).toBe(900n);
+  });
+
+  it('reads an account again after a transaction beside the writer changed it: nothing refused', async () => {
+    const payer = await wallet('beside-payer', 1_000n);
+    const payee = await wallet('beside-payee', 0n);
+    // Writer a holds payer at 1,000; a business transaction through a moves 400 of it.
+    const [moved] = await database.db
+      .transaction()
+      .execute((trx) => a.applyInTransaction(trx, [t(payer, payee, 400n)]));
+    expect(moved?.status).toBe('ok');
+    const before = { ...a.writer.stats };
+    expect((await a.submit([t(payer, payee, 600n)]))[0]?.status).toBe('ok');
+    expect(a.writer.stats).toEqual({ fast: before.fast + 1, refused: before.refused, slow: before.slow });
+    expect(await balance(payer)).toBe(0n);
+    expect(await balance(payee)).toBe(1_000n);
   });
 
   it('re-runs the batch decided after a batch that failed', async () => {

@@ -135,6 +135,8 @@ export class LedgerService {
     transfers: readonly TransferInput[],
   ): Promise<TransferResult[]> {
     const out = await applyGroups(trx, this.repo, this.clock.now(), [{ transfers }], 0);
+    // The writer decides its next batches on what it holds of these accounts: no longer current.
+    this.writer.forget(out.accounts.keys());
     return out.results;
   }
 

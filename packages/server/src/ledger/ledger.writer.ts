@@ -190,9 +190,11 @@ interface InFlight {
  * `maxInFlightBatches` batches are in flight: batch N+1 is decided against the states batch
  * N will leave, and sent while N commits (its statement waits for N's lock). Callers hear
  * their results only once their batch has committed. When a check fails (another writer
- * changed an account, a retried id is stored, or batch N failed under N+1) nothing of that
- * batch is written; it is decided again on the slow path, which reads everything under the
- * chain lock, once the batches in flight have been answered. Post, void, expiry and
+ * or a business transaction changed an account, a retried id is stored, or batch N failed
+ * under N+1) nothing of that batch is written; once the batches in flight have been
+ * answered it is decided again, on the fast path with the states the refusal read, or (a
+ * stored id, a second refusal) on the slow path, which reads everything under the chain
+ * lock. Post, void, expiry and
  * transfers naming an account the writer cannot find take the slow path too.
  */
 export class LedgerWriter {
@@ -283,6 +285,15 @@ export class LedgerWriter {
    * written under the chain lock (the slow path). For tests and metrics.
    */
   readonly stats = { fast: 0, refused: 0, slow: 0 };
+
+  /**
+   * Forgets what this writer holds of these accounts: they are being changed beside it (a
+   * business transaction through `applyInTransaction`). The next batch that names them reads
+   * them again instead of being decided on a state that is about to be stale.
+   */
+  forget(accountIds: Iterable<string>): void {
+    for (const id of accountIds) this.#known.delete(id);
+  }
 
   /** How many account states the writer holds (for tests and metrics). */
   get knownAccounts(): number {
@@ -500,19 +511,23 @@ export class LedgerWriter {
             const refused = failed.refused;
             if (refused.status === 'stale') for (const a of refused.accounts) this.#learn(a);
             // An id is stored (a retry): the slow path answers it with the original.
-            // A stale batch sent behind another may simply have taken the chain lock first (two
-            // connections), or been decided on what that batch would write when that batch was
-            // refused itself: decide it once more when every batch in flight is answered.
-            // Otherwise another writer is changing these accounts: slow path, and pause the
-            // fast path, whose batches would likely be refused too.
+            // Stale: the refusal has just taught this writer the accounts' current states.
+            // Decide the groups once more on the fast path when every batch in flight is
+            // answered: a batch sent behind another may simply have taken the chain lock first
+            // (two connections) or been decided on what a refused batch would have written, and
+            // a change made beside this writer (a business transaction through
+            // `applyInTransaction`, a batch of another writer) is usually over by then. A group
+            // refused again takes the slow path; if it was not behind another batch, another
+            // writer keeps changing these accounts: pause the fast path, whose batches would
+            // likely be refused too.
             if (refused.status === 'exists') {
               this.#requeue(groups);
-            } else if (flight.behind) {
+            } else {
+              if (!flight.behind && groups.some((g) => this.#retried.has(g))) {
+                this.#fastPausedUntil = performance.now() + this.options.fastPauseAfterRefusalMs;
+              }
               this.#drainFirst = true;
               this.#requeue(groups, true);
-            } else {
-              this.#fastPausedUntil = performance.now() + this.options.fastPauseAfterRefusalMs;
-              this.#requeue(groups);
             }
           }
           this.#kick();
