@@ -384,7 +384,7 @@ export class WalletService {
     });
     // Checked and held under a per-user lock, so that concurrent top-ups cannot together
     // take the balance over the maximum (a retry of a hold already made is not counted twice).
-    const result = await this.db.transaction().execute(async (trx) => {
+    const recorded = await this.db.transaction().execute(async (trx) => {
       await this.repo.lockTopUps(trx, userId);
       const [current] = await this.ledger.repo.findAccounts([account.id], trx);
       const [existing] = await this.ledger.repo.findTransfers([input.id], trx);
@@ -402,7 +402,7 @@ export class WalletService {
       expectOk(result);
       return this.#recordOperation(trx, userId, 'topup', input.id, card, amount, requestHash);
     });
-    return this.#startOperation(result);
+    return this.#startOperation(recorded);
   }
 
   /** Withdrawal: the money is held while the bank pays out, then posted or released. */
