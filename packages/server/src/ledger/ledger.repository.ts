@@ -152,8 +152,14 @@ function columns<N extends number>(n: N): Tuple<ArrayLiteral, N> {
   return Array.from({ length: n }, () => new ArrayLiteral()) as Tuple<ArrayLiteral, N>;
 }
 
-/** An entry's version and totals into five columns from `at` (NULLs for none). */
-function entryColumns(cols: readonly ArrayLiteral[], at: number, e: Entry | undefined): void {
+/** A version and the four totals after it: an entry's, or an account's state. */
+type VersionedTotals = Pick<
+  Entry,
+  'version' | 'debitsPending' | 'debitsPosted' | 'creditsPending' | 'creditsPosted'
+>;
+
+/** A version and its totals into five columns from `at` (NULLs for none). */
+function totalsColumns(cols: readonly ArrayLiteral[], at: number, e: VersionedTotals | undefined): void {
   (cols[at] as ArrayLiteral).num(e === undefined ? null : e.version);
   (cols[at + 1] as ArrayLiteral).num(e === undefined ? null : e.debitsPending);
   (cols[at + 2] as ArrayLiteral).num(e === undefined ? null : e.debitsPosted);
@@ -381,8 +387,8 @@ export class LedgerRepository {
       T[10].text(outcome.pendingStates.get(y.id) ?? y.state);
       T[11].text(y.userData);
       T[12].text(y.fingerprint);
-      entryColumns(T, 13, both ? d : undefined);
-      entryColumns(T, 18, both ? c : undefined);
+      totalsColumns(T, 13, both ? d : undefined);
+      totalsColumns(T, 18, both ? c : undefined);
     }
     const F = columns(3);
     for (const y of outcome.failures) {
@@ -418,11 +424,7 @@ export class LedgerRepository {
       const b = before.get(y.id);
       assert(b !== undefined, 'a batch changes only accounts it was decided against');
       A[0].text(y.id);
-      A[1].num(b.version);
-      A[2].num(b.debitsPending);
-      A[3].num(b.debitsPosted);
-      A[4].num(b.creditsPending);
-      A[5].num(b.creditsPosted);
+      totalsColumns(A, 1, b);
       A[6].num(y.debitsPending);
       A[7].num(y.debitsPosted);
       A[8].num(y.creditsPending);
@@ -433,11 +435,7 @@ export class LedgerRepository {
     for (const y of batch.expected) {
       if (outcome.accounts.has(y.id)) continue;
       X[0].text(y.id);
-      X[1].num(y.version);
-      X[2].num(y.debitsPending);
-      X[3].num(y.debitsPosted);
-      X[4].num(y.creditsPending);
-      X[5].num(y.creditsPosted);
+      totalsColumns(X, 1, y);
     }
     const result = await sql<{ batch_id: bigint }>`
       SELECT ledger_commit_batch(

@@ -194,8 +194,8 @@ interface InFlight {
  * under N+1) nothing of that batch is written; once the batches in flight have been
  * answered it is decided again, on the fast path with the states the refusal read, or (a
  * stored id, a second refusal) on the slow path, which reads everything under the chain
- * lock. Post, void, expiry and
- * transfers naming an account the writer cannot find take the slow path too.
+ * lock. Post, void, expiry and transfers naming an account the writer cannot find take the
+ * slow path too.
  */
 export class LedgerWriter {
   readonly #queue: Group[] = [];
@@ -213,7 +213,7 @@ export class LedgerWriter {
   readonly #inFlight = new Set<InFlight>();
   /** Groups that must take the slow path (their fast attempt was refused). */
   readonly #slow = new WeakSet<Group>();
-  /** Groups refused once in a batch sent behind another: tried fast once more. */
+  /** Groups refused once as stale: tried fast once more, then slow. */
   readonly #retried = new WeakSet<Group>();
   /** Send no fast batch until every batch in flight is answered. */
   #drainFirst = false;
@@ -352,7 +352,10 @@ export class LedgerWriter {
     return groups;
   }
 
-  /** Puts groups back at the head of the queue, in their order, for the slow path. */
+  /**
+   * Puts groups back at the head of the queue, in their order: for the slow path, or with
+   * `fastAgain` for one more fast attempt (the slow path for a group that had it already).
+   */
   #requeue(groups: readonly Group[], fastAgain = false): void {
     for (const g of groups) {
       if (fastAgain && !this.#retried.has(g)) this.#retried.add(g);
